@@ -1,0 +1,155 @@
+import memjs from 'memjs';
+import type { Message, ResponseCallback } from 'memjs';
+import type { Socket } from 'node:net';
+import { ConnectionError, TimeoutError } from '../errors.js';
+import { Opcode, bareRequest } from './protocol.js';
+import type { ServerSpec } from './server-spec.js';
+
+/** One parsed binary-protocol response. */
+export interface Response {
+  readonly opcode: number;
+  readonly status: number;
+  readonly key: Buffer;
+  readonly extras: Buffer;
+  readonly value: Buffer;
+  readonly cas: bigint;
+}
+
+/** Socket settings of one server connection. */
+export interface ConnectionOptions {
+  /** Milliseconds to establish the TCP connection before outstanding requests fail. */
+  readonly connectTimeoutMs: number;
+  /**
+   * Milliseconds the oldest outstanding request may go unanswered before the socket is judged
+   * dead and replaced. Per-request deadlines are separate and shorter.
+   */
+  readonly socketTimeoutMs: number;
+  /** TCP keep-alive on idle sockets. */
+  readonly keepAlive: boolean;
+}
+
+/**
+ * memjs's `Server` with two repairs: a socket the server closes fails the requests waiting on it
+ * at once (memjs leaves them to time out), and events from a socket that was already replaced
+ * no longer tear down the new one.
+ */
+class GuardedServer extends memjs.Server {
+  override sock(sasl: boolean, go: (socket: Socket) => void): void {
+    const before = this._socket;
+    super.sock(sasl, go);
+    const socket = this._socket;
+    if (!socket || socket === before) return;
+    socket.setNoDelay(true);
+    socket.removeAllListeners('close');
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error) => {
+      if (this._socket === socket) this.error(error);
+    });
+    socket.on('close', () => {
+      if (this._socket !== socket) return;
+      this.connected = false;
+      this.timeoutSet = false;
+      this._socket = undefined;
+      this.error(new Error('connection closed by the server'));
+    });
+  }
+}
+
+/**
+ * The request/response layer for one memcached server: stamps each request with its own opaque,
+ * gives every request its own deadline (a late answer fails only that request), and pipelines
+ * quiet batches terminated by NOOP.
+ */
+export class ServerConnection {
+  /** The server this connection talks to. */
+  readonly spec: ServerSpec;
+  private readonly server: GuardedServer;
+  private opaque = 0;
+
+  constructor(spec: ServerSpec, options: ConnectionOptions) {
+    this.spec = spec;
+    this.server = new GuardedServer(spec.host, spec.port, undefined, undefined, {
+      timeout: options.socketTimeoutMs / 1000,
+      conntimeout: options.connectTimeoutMs / 1000,
+      keepAlive: options.keepAlive,
+    });
+  }
+
+  /** Sends one request and resolves with its response, or rejects at the deadline. */
+  send(request: Buffer, timeoutMs: number, key?: string): Promise<Response> {
+    return this.exchange(request, timeoutMs, key, false).then((responses) => responses[0] as Response);
+  }
+
+  /**
+   * Sends quiet requests (e.g. GETKQ) followed by a NOOP in one write and resolves with every
+   * response that arrived before the NOOP's.
+   */
+  sendQuietBatch(requests: readonly Buffer[], timeoutMs: number): Promise<Response[]> {
+    return this.exchange(Buffer.concat([...requests, bareRequest(Opcode.NOOP)]), timeoutMs, undefined, true);
+  }
+
+  /** Ends the socket; requests still waiting fail with a connection error. */
+  close(): void {
+    this.server.close();
+    this.server.error(new Error('connection closed by the client'));
+  }
+
+  private exchange(blob: Buffer, timeoutMs: number, key: string | undefined, quiet: boolean): Promise<Response[]> {
+    const opaque = this.nextOpaque();
+    stampOpaque(blob, opaque);
+    const address = this.spec.address;
+    return new Promise<Response[]>((resolve, reject) => {
+      const collected: Response[] = [];
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new TimeoutError(address, timeoutMs, key));
+      }, timeoutMs);
+      const onResponse: ResponseCallback = (message: Message) => {
+        if (settled) return;
+        if (quiet && message.header.opcode !== Opcode.NOOP) {
+          collected.push(toResponse(message));
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        if (!quiet) collected.push(toResponse(message));
+        resolve(collected);
+      };
+      onResponse.quiet = quiet;
+      this.server.onResponse(opaque, onResponse);
+      this.server.onError(opaque, (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(new ConnectionError(address, error, key));
+      });
+      this.server.write(blob);
+    });
+  }
+
+  private nextOpaque(): number {
+    this.opaque = (this.opaque + 1) >>> 0;
+    return this.opaque;
+  }
+}
+
+/** Every request in a pipelined blob carries the same opaque, so one callback collects them. */
+function stampOpaque(blob: Buffer, opaque: number): void {
+  let offset = 0;
+  while (offset + 24 <= blob.length) {
+    blob.writeUInt32BE(opaque, offset + 12);
+    offset += 24 + blob.readUInt32BE(offset + 8);
+  }
+}
+
+function toResponse(message: Message): Response {
+  return {
+    opcode: message.header.opcode,
+    status: message.header.status,
+    key: message.key,
+    extras: message.extras,
+    value: message.val,
+    cas: message.header.cas.readBigUInt64BE(0),
+  };
+}

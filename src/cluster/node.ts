@@ -1,0 +1,123 @@
+import { AuthringError, ConnectionError, TimeoutError } from '../errors.js';
+import { ServerConnection, type ConnectionOptions, type Response } from './connection.js';
+import { NodeHealth, type NodeState } from './node-health.js';
+import { OutageJournal } from './outage-journal.js';
+import type { ServerSpec } from './server-spec.js';
+
+/** Counters of one server since the client started. */
+export interface NodeStats {
+  readonly address: string;
+  readonly state: NodeState;
+  readonly requests: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly timeouts: number;
+  readonly connectionErrors: number;
+  /** Requests this server served for a down server's keys. */
+  readonly fallbackServed: number;
+  readonly consecutiveFailures: number;
+  /** Milliseconds since the epoch when it was marked down, if it is down. */
+  readonly downSince: number | undefined;
+  /** Keys its outage journal holds (while down). */
+  readonly journaledKeys: number;
+}
+
+/** Mutable counters behind {@link NodeStats}. */
+export interface NodeCounters {
+  requests: number;
+  hits: number;
+  misses: number;
+  timeouts: number;
+  connectionErrors: number;
+  fallbackServed: number;
+}
+
+/**
+ * One server of the cluster: its connection, its health and its counters. Every request to the
+ * server passes through {@link ClusterNode.call}, so failures are counted in one place.
+ */
+export class ClusterNode {
+  /** The server. */
+  readonly spec: ServerSpec;
+  /** Failure bookkeeping. */
+  readonly health: NodeHealth;
+  /** Keys written elsewhere while this server was down. */
+  readonly journal: OutageJournal;
+  /** Request counters. */
+  readonly counters: NodeCounters = {
+    requests: 0,
+    hits: 0,
+    misses: 0,
+    timeouts: 0,
+    connectionErrors: 0,
+    fallbackServed: 0,
+  };
+  private readonly connection: ServerConnection;
+
+  constructor(
+    spec: ServerSpec,
+    connectionOptions: ConnectionOptions,
+    failureThreshold: number,
+    journalSize: number,
+    private readonly onDown: (node: ClusterNode, error: AuthringError) => void,
+  ) {
+    this.spec = spec;
+    this.connection = new ServerConnection(spec, connectionOptions);
+    this.health = new NodeHealth(failureThreshold);
+    this.journal = new OutageJournal(journalSize);
+  }
+
+  /** Address `host:port`. */
+  get address(): string {
+    return this.spec.address;
+  }
+
+  /** Sends one request; transport failures count toward marking the server down. */
+  call(request: Buffer, timeoutMs: number, key?: string): Promise<Response> {
+    this.counters.requests += 1;
+    return this.track(this.connection.send(request, timeoutMs, key));
+  }
+
+  /** Sends a pipelined quiet batch (see {@link ServerConnection.sendQuietBatch}). */
+  callBatch(requests: readonly Buffer[], timeoutMs: number): Promise<Response[]> {
+    this.counters.requests += 1;
+    return this.track(this.connection.sendQuietBatch(requests, timeoutMs));
+  }
+
+  /** A request that bypasses failure counting: background probes and recovery use it. */
+  probe(request: Buffer, timeoutMs: number): Promise<Response> {
+    return this.connection.send(request, timeoutMs);
+  }
+
+  /** A snapshot of the counters. */
+  stats(): NodeStats {
+    return {
+      address: this.address,
+      state: this.health.state,
+      ...this.counters,
+      consecutiveFailures: this.health.consecutiveFailures,
+      downSince: this.health.downSince,
+      journaledKeys: this.journal.keyCount,
+    };
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.connection.close();
+  }
+
+  private async track<T>(pending: Promise<T>): Promise<T> {
+    try {
+      const result = await pending;
+      this.health.recordSuccess();
+      return result;
+    } catch (error) {
+      if (error instanceof TimeoutError) this.counters.timeouts += 1;
+      if (error instanceof ConnectionError) this.counters.connectionErrors += 1;
+      if ((error instanceof TimeoutError || error instanceof ConnectionError) && this.health.recordFailure(error)) {
+        this.onDown(this, error);
+      }
+      throw error;
+    }
+  }
+}

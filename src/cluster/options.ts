@@ -1,0 +1,113 @@
+import { InvalidArgumentError } from '../errors.js';
+import { parseServerList, type ServerSpec } from './server-spec.js';
+
+/**
+ * Where the keys of a down server go:
+ * - `'next'`: the next distinct live server clockwise on the ring (what libmemcached's
+ *   auto-eject converges to), with TTLs capped at `fallbackTtlSeconds`;
+ * - `{ gutter: [...] }`: a separate pool of servers (its own ketama ring) reserved for outages,
+ *   with the same TTL cap;
+ * - `'none'`: requests for those keys fail at once with `E_SERVER_DOWN`.
+ */
+export type FallbackPolicy = 'next' | 'none' | { readonly gutter: readonly string[] };
+
+/** Options of {@link MemcacheCluster}. Every field but `servers` has a default. */
+export interface MemcacheClusterOptions {
+  /** Servers as `host:port[:weight]` (IPv6 as `[addr]:port[:weight]`); order matters only for ties. */
+  readonly servers: readonly string[];
+  /**
+   * Deadline of one request in milliseconds, connection time included. A request that misses it
+   * fails alone with `E_TIMEOUT`; the socket and other requests carry on. Per-call override: the
+   * `timeoutMs` of each operation's options.
+   * @default 250
+   */
+  readonly timeoutMs?: number;
+  /** Milliseconds to open a TCP connection. @default 1000 */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Milliseconds the oldest unanswered request may wait before its socket is judged dead and
+   * replaced on the next request. Keep it above `timeoutMs`.
+   * @default 2000
+   */
+  readonly socketTimeoutMs?: number;
+  /** Consecutive transport failures (timeouts, connection errors) that mark a server down. @default 3 */
+  readonly failureThreshold?: number;
+  /** Milliseconds between background probes of a down server. @default 1000 */
+  readonly probeIntervalMs?: number;
+  /** Where a down server's keys go. @default 'next' */
+  readonly fallback?: FallbackPolicy;
+  /**
+   * Longest TTL, in seconds, of an entry written to a fallback server; 0 is never used as
+   * "forever" there, it becomes this cap. Bounds how long a fallback copy could survive if
+   * recovery could not delete it.
+   * @default 10
+   */
+  readonly fallbackTtlSeconds?: number;
+  /**
+   * Keys one down server's outage journal remembers. Past it, recovery flushes the server
+   * (`flush_all`) instead of deleting key by key, since it can no longer tell which copies are stale.
+   * @default 10000
+   */
+  readonly outageJournalSize?: number;
+  /** TCP keep-alive on server sockets. @default true */
+  readonly keepAlive?: boolean;
+}
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedClusterOptions {
+  readonly servers: readonly ServerSpec[];
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly socketTimeoutMs: number;
+  readonly failureThreshold: number;
+  readonly probeIntervalMs: number;
+  readonly fallback: 'next' | 'none' | 'gutter';
+  readonly gutter: readonly ServerSpec[];
+  readonly fallbackTtlSeconds: number;
+  readonly outageJournalSize: number;
+  readonly keepAlive: boolean;
+}
+
+/**
+ * Applies defaults and validates.
+ * @throws InvalidArgumentError naming the option.
+ */
+export function resolveClusterOptions(options: MemcacheClusterOptions): ResolvedClusterOptions {
+  const fallback = options.fallback ?? 'next';
+  const gutter = typeof fallback === 'object' ? parseServerList(fallback.gutter) : [];
+  const servers = parseServerList(options.servers);
+  const overlap = gutter.find((g) => servers.some((s) => s.address === g.address));
+  if (overlap) throw new InvalidArgumentError(`gutter server ${overlap.address} is also a ring server`);
+  const resolved: ResolvedClusterOptions = {
+    servers,
+    timeoutMs: positive('timeoutMs', options.timeoutMs ?? 250),
+    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? 1000),
+    socketTimeoutMs: positive('socketTimeoutMs', options.socketTimeoutMs ?? 2000),
+    failureThreshold: positiveInteger('failureThreshold', options.failureThreshold ?? 3),
+    probeIntervalMs: positive('probeIntervalMs', options.probeIntervalMs ?? 1000),
+    fallback: typeof fallback === 'object' ? 'gutter' : fallback,
+    gutter,
+    fallbackTtlSeconds: positiveInteger('fallbackTtlSeconds', options.fallbackTtlSeconds ?? 10),
+    outageJournalSize: positiveInteger('outageJournalSize', options.outageJournalSize ?? 10_000),
+    keepAlive: options.keepAlive ?? true,
+  };
+  if (!['next', 'none', 'gutter'].includes(resolved.fallback)) {
+    throw new InvalidArgumentError(`fallback must be 'next', 'none' or { gutter: [...] }`);
+  }
+  return resolved;
+}
+
+/** Validates a per-call deadline. */
+export function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(`${name} must be a positive number of milliseconds, got ${value}`);
+  }
+  return value;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,102 @@
+import memjs from 'memjs';
+
+/**
+ * memcached binary-protocol requests, built with memjs's buffer layout. The protocol is
+ * length-prefixed, so no key or value can be read as a command; keys still pass `toWireKey` so
+ * text-protocol peers sharing the servers stay safe.
+ */
+
+/** Binary-protocol opcodes authring sends. */
+export const Opcode = {
+  GET: 0x00,
+  SET: 0x01,
+  ADD: 0x02,
+  DELETE: 0x04,
+  INCREMENT: 0x05,
+  FLUSH: 0x08,
+  NOOP: 0x0a,
+  VERSION: 0x0b,
+  GETKQ: 0x0d,
+  STAT: 0x10,
+  TOUCH: 0x1c,
+} as const;
+
+/** Binary-protocol response statuses authring tells apart. */
+export const Status = {
+  OK: 0x00,
+  KEY_NOT_FOUND: 0x01,
+  KEY_EXISTS: 0x02,
+  VALUE_TOO_LARGE: 0x03,
+  NOT_STORED: 0x05,
+} as const;
+
+const STATUS_TEXT: Record<number, string> = {
+  0x04: 'invalid arguments',
+  0x06: 'incr/decr on a non-numeric value',
+  0x81: 'unknown command',
+  0x82: 'out of memory',
+  0x83: 'not supported',
+  0x84: 'internal error',
+  0x85: 'busy',
+  0x86: 'temporary failure',
+};
+
+/** A human description of a status, for error messages. */
+export function describeStatus(status: number): string {
+  return STATUS_TEXT[status] ?? 'unexpected status';
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A request without an opaque; the connection stamps one when it sends. */
+function request(opcode: number, key: string, extras: Buffer = EMPTY, value: Buffer = EMPTY, cas = 0n): Buffer {
+  const buffer = memjs.Utils.makeRequestBuffer(opcode, key, extras, value, 0);
+  if (cas !== 0n) buffer.writeBigUInt64BE(cas, 16);
+  return buffer;
+}
+
+/** GET (or GETKQ for pipelined multi-get, whose misses stay silent). */
+export function getRequest(key: string, quiet = false): Buffer {
+  return request(quiet ? Opcode.GETKQ : Opcode.GET, key);
+}
+
+/** SET or ADD with flags and TTL; a non-zero `cas` makes SET a compare-and-swap. */
+export function storeRequest(
+  opcode: typeof Opcode.SET | typeof Opcode.ADD,
+  key: string,
+  value: Buffer,
+  flags: number,
+  ttlSeconds: number,
+  cas = 0n,
+): Buffer {
+  const extras = Buffer.alloc(8);
+  extras.writeUInt32BE(flags >>> 0, 0);
+  extras.writeUInt32BE(ttlSeconds >>> 0, 4);
+  return request(opcode, key, extras, value, cas);
+}
+
+/** DELETE. */
+export function deleteRequest(key: string): Buffer {
+  return request(Opcode.DELETE, key);
+}
+
+/** TOUCH: a new TTL without reading the value. */
+export function touchRequest(key: string, ttlSeconds: number): Buffer {
+  const extras = Buffer.alloc(4);
+  extras.writeUInt32BE(ttlSeconds >>> 0, 0);
+  return request(Opcode.TOUCH, key, extras);
+}
+
+/** INCREMENT; a missing key is created with `initial` (decimal text, flags 0). */
+export function incrementRequest(key: string, delta: bigint, initial: bigint, ttlSeconds: number): Buffer {
+  const extras = Buffer.alloc(20);
+  extras.writeBigUInt64BE(delta, 0);
+  extras.writeBigUInt64BE(initial, 8);
+  extras.writeUInt32BE(ttlSeconds >>> 0, 16);
+  return request(Opcode.INCREMENT, key, extras);
+}
+
+/** A request with neither key nor body: NOOP, VERSION, FLUSH, STAT. */
+export function bareRequest(opcode: number, key = ''): Buffer {
+  return request(opcode, key);
+}

@@ -1,0 +1,151 @@
+/**
+ * Every error authring throws is an {@link AuthringError} with a stable `code`; match on the code,
+ * not on the message or the class name. A cache miss is `undefined`, never an error.
+ */
+
+/** Base class of every error authring throws. */
+export class AuthringError extends Error {
+  /** Stable machine-readable code, e.g. `E_TIMEOUT`. */
+  readonly code: string;
+  /** The memcached server (`host:port`) involved, when one is. */
+  readonly server: string | undefined;
+  /** The caller's key involved, when one is. */
+  readonly key: string | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    details: { server?: string; key?: string; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.server = details.server;
+    this.key = details.key;
+  }
+}
+
+/** A caller passed a value the API cannot accept (empty key, bad TTL, malformed server spec). */
+export class InvalidArgumentError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_INVALID_ARGUMENT';
+  constructor(message: string, details: { key?: string } = {}) {
+    super(InvalidArgumentError.code, message, details);
+  }
+}
+
+/** A request got no answer before its deadline. Only that request fails; the socket stays. */
+export class TimeoutError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_TIMEOUT';
+  /** The deadline that expired, in milliseconds. */
+  readonly timeoutMs: number;
+  constructor(server: string, timeoutMs: number, key?: string) {
+    super(TimeoutError.code, `no answer from ${server} within ${timeoutMs} ms`, { server, key });
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The connection to a server failed or closed while a request was outstanding. */
+export class ConnectionError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_CONNECTION';
+  constructor(server: string, cause: unknown, key?: string) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(ConnectionError.code, `connection to ${server} failed: ${reason}`, { server, key, cause });
+  }
+}
+
+/**
+ * The server that owns a key is marked down and no fallback could take the request
+ * (fallback `none`, or every candidate is down too).
+ */
+export class ServerDownError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_SERVER_DOWN';
+  constructor(server: string, key?: string) {
+    super(ServerDownError.code, `server ${server} is marked down and no fallback is available`, {
+      server,
+      key,
+    });
+  }
+}
+
+/** memcached answered with an error status (value too large, out of memory, ...). */
+export class ServerError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_SERVER';
+  /** The binary-protocol status the server returned. */
+  readonly status: number;
+  constructor(server: string, status: number, description: string, key?: string) {
+    super(ServerError.code, `${server} answered status 0x${status.toString(16)} (${description})`, {
+      server,
+      key,
+    });
+    this.status = status;
+  }
+}
+
+/** The value is larger than the server accepts (memcached's item size limit, 1 MiB by default). */
+export class ValueTooLargeError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_VALUE_TOO_LARGE';
+  constructor(server: string, key: string) {
+    super(ValueTooLargeError.code, `${server} refused the value for key ${JSON.stringify(key)}: too large`, {
+      server,
+      key,
+    });
+  }
+}
+
+/** An operation was called after `close()`. */
+export class ClosedError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_CLOSED';
+  constructor() {
+    super(ClosedError.code, 'the cluster client is closed');
+  }
+}
+
+/** One server's part of a multi-key request that failed. */
+export interface BatchFailure {
+  /** The server (`host:port`) whose batch failed. */
+  readonly server: string;
+  /** The caller's keys that were in that batch. */
+  readonly keys: readonly string[];
+  /** Why it failed. */
+  readonly error: AuthringError;
+}
+
+/**
+ * Some servers of a multi-key request failed. `hits` holds what the others returned, so a caller
+ * that can use a partial answer (a cache treating the lost keys as misses) loses nothing.
+ */
+export class PartialResultError<T> extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_PARTIAL';
+  /** Results from the servers that answered. */
+  readonly hits: Map<string, T>;
+  /** The batches that failed, one per server. */
+  readonly failures: readonly BatchFailure[];
+  constructor(hits: Map<string, T>, failures: readonly BatchFailure[]) {
+    const servers = failures.map((f) => f.server).join(', ');
+    super(PartialResultError.code, `multi-key request failed on ${servers}`, {
+      cause: failures[0]?.error,
+    });
+    this.hits = hits;
+    this.failures = failures;
+  }
+}
+
+/** Every error class by its code, for `instanceof`-free matching. */
+export const errors = {
+  E_INVALID_ARGUMENT: InvalidArgumentError,
+  E_TIMEOUT: TimeoutError,
+  E_CONNECTION: ConnectionError,
+  E_SERVER_DOWN: ServerDownError,
+  E_SERVER: ServerError,
+  E_VALUE_TOO_LARGE: ValueTooLargeError,
+  E_CLOSED: ClosedError,
+  E_PARTIAL: PartialResultError,
+} as const;

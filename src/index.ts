@@ -1,0 +1,10 @@
+export { MemcacheCluster } from './cluster/cluster.js';
+export type { CallOptions, StoreOptions, IncrementOptions, CasResult, ClusterEvents, ClusterStats } from './cluster/cluster.js';
+export type { MemcacheClusterOptions, FallbackPolicy } from './cluster/options.js';
+export type { Item } from './cluster/item.js';
+export type { NodeStats } from './cluster/node.js';
+export type { NodeState } from './cluster/node-health.js';
+export { KetamaRing } from './cluster/ring.js';
+export { parseServerSpec, parseServerList, type ServerSpec } from './cluster/server-spec.js';
+export { toWireKey } from './cluster/wire-key.js';
+export * from './errors.js';
