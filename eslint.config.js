@@ -12,4 +12,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Ambient module declarations describe third-party shapes; their names are used as types only.
+    files: ['src/types/*.d.ts'],
+    rules: { '@typescript-eslint/no-unused-vars': 'off' },
+  },
 );
