@@ -20,6 +20,7 @@ export class OutageJournal {
       if (this.size >= this.capacity) {
         this.overflowed = true;
         this.entries.clear();
+        this.size = 0;
         return;
       }
       places = new Set();
