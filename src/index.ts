@@ -1,5 +1,5 @@
 export { MemcacheCluster } from './cluster/cluster.js';
-export type { CallOptions, StoreOptions, IncrementOptions, CasResult, ClusterEvents, ClusterStats } from './cluster/cluster.js';
+export type { CallOptions, StoreOptions, DeleteOptions, IncrementOptions, CasResult, ClusterEvents, ClusterStats } from './cluster/cluster.js';
 export type { MemcacheClusterOptions, FallbackPolicy } from './cluster/options.js';
 export type { Item } from './cluster/item.js';
 export type { NodeStats } from './cluster/node.js';

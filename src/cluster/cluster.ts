@@ -45,6 +45,12 @@ export interface StoreOptions extends CallOptions {
   readonly flags?: number;
 }
 
+/** Options of `delete`. */
+export interface DeleteOptions extends CallOptions {
+  /** Delete only if the key still holds this CAS token. */
+  readonly cas?: bigint;
+}
+
 /** Options of `incr`. */
 export interface IncrementOptions extends CallOptions {
   /** Value a missing counter is created with (decimal text, flags 0). @default 0n */
@@ -181,23 +187,36 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
 
   /** Stores a value only if the key is absent; false when it was present. */
   async add(key: string, value: string | Buffer, options: StoreOptions = {}): Promise<boolean> {
-    return (await this.store(Opcode.ADD, key, value, options, 0n)) === 'stored';
+    return (await this.addItem(key, value, options)) !== undefined;
+  }
+
+  /**
+   * Like {@link add}, but resolves with the new item's CAS token (undefined when the key was
+   * present), so the writer can later replace or delete exactly what it stored: the basis of
+   * leases and stale-set protection.
+   */
+  async addItem(key: string, value: string | Buffer, options: StoreOptions = {}): Promise<bigint | undefined> {
+    const { result, cas } = await this.store(Opcode.ADD, key, value, options, 0n);
+    return result === 'stored' ? cas : undefined;
   }
 
   /**
    * Stores a value only if the key still holds the CAS token from an earlier `get`/`gets`:
    * `'exists'` when someone changed it since, `'not-found'` when it was deleted or expired.
    */
-  cas(key: string, value: string | Buffer, cas: bigint, options: StoreOptions = {}): Promise<CasResult> {
+  async cas(key: string, value: string | Buffer, cas: bigint, options: StoreOptions = {}): Promise<CasResult> {
     if (cas <= 0n) throw new InvalidArgumentError('a CAS token must be positive', { key });
-    return this.store(Opcode.SET, key, value, options, cas);
+    return (await this.store(Opcode.SET, key, value, options, cas)).result;
   }
 
-  /** Deletes a key; false when it was not there. */
-  async delete(key: string, options: CallOptions = {}): Promise<boolean> {
+  /**
+   * Deletes a key; false when it was not there. With `cas`, deletes only if the key still holds
+   * that token (false otherwise), so a writer removes its own lease and never someone's value.
+   */
+  async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
     const { route, wireKey } = this.route(key, true);
-    const response = await route.node.call(deleteRequest(wireKey), this.deadline(options), key);
-    if (response.status === Status.KEY_NOT_FOUND) return false;
+    const response = await route.node.call(deleteRequest(wireKey, options.cas), this.deadline(options), key);
+    if (response.status === Status.KEY_NOT_FOUND || response.status === Status.KEY_EXISTS) return false;
     this.expectOk(route, response, key);
     return true;
   }
@@ -260,17 +279,19 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
     value: string | Buffer,
     options: StoreOptions,
     cas: bigint,
-  ): Promise<CasResult> {
+  ): Promise<{ result: CasResult; cas: bigint }> {
     const { route, wireKey } = this.route(key, true);
     const ttl = this.ttlFor(route, options.ttl ?? 0, key);
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
     const flags = options.flags ?? (typeof value === 'string' ? TEXT_FLAGS : BINARY_FLAGS);
     const request = storeRequest(opcode, wireKey, bytes, flags, ttl, cas);
     const response = await route.node.call(request, this.deadline(options), key);
-    if (response.status === Status.KEY_EXISTS || response.status === Status.NOT_STORED) return 'exists';
-    if (response.status === Status.KEY_NOT_FOUND) return 'not-found';
+    if (response.status === Status.KEY_EXISTS || response.status === Status.NOT_STORED) {
+      return { result: 'exists', cas: 0n };
+    }
+    if (response.status === Status.KEY_NOT_FOUND) return { result: 'not-found', cas: 0n };
     this.expectOk(route, response, key);
-    return 'stored';
+    return { result: 'stored', cas: response.cas };
   }
 
   /**

@@ -75,9 +75,9 @@ export function storeRequest(
   return request(opcode, key, extras, value, cas);
 }
 
-/** DELETE. */
-export function deleteRequest(key: string): Buffer {
-  return request(Opcode.DELETE, key);
+/** DELETE; a non-zero `cas` deletes only an unchanged item. */
+export function deleteRequest(key: string, cas = 0n): Buffer {
+  return request(Opcode.DELETE, key, EMPTY, EMPTY, cas);
 }
 
 /** TOUCH: a new TTL without reading the value. */

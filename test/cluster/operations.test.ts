@@ -61,6 +61,20 @@ describe.skipIf(!needBinary('memcached'))('cluster operations on real memcached'
     expect(await cluster.cas(key, 'v4', second?.cas ?? 1n)).toBe('not-found');
   });
 
+  it('addItem returns the CAS token of what it stored, and delete with cas removes only that', async () => {
+    const key = `lease:${run}`;
+    const token = await cluster.addItem(key, 'marker');
+    expect(token).toBeGreaterThan(0n);
+    expect(await cluster.addItem(key, 'other')).toBeUndefined();
+    expect((await cluster.gets(key))?.cas).toBe(token);
+    await cluster.set(key, 'replaced by another writer');
+    expect(await cluster.delete(key, { cas: token ?? 1n })).toBe(false);
+    expect((await cluster.get(key))?.value.toString()).toBe('replaced by another writer');
+    const current = await cluster.gets(key);
+    expect(await cluster.delete(key, { cas: current?.cas ?? 1n })).toBe(true);
+    expect(await cluster.get(key)).toBeUndefined();
+  });
+
   it('deletes and touches, reporting whether the key was there', async () => {
     const key = `del:${run}`;
     await cluster.set(key, 'x');
