@@ -138,6 +138,32 @@ export class PartialResultError<T> extends AuthringError {
   }
 }
 
+
+/**
+ * The source of truth (MySQL) could not answer a lookup the cache could not serve. Callers map it
+ * to a SIP 503 or a deny; `cause` holds the driver's error.
+ */
+export class SourceUnavailableError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_SOURCE_UNAVAILABLE';
+  constructor(key: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(SourceUnavailableError.code, `cannot load ${JSON.stringify(key)}: ${reason}`, { key, cause });
+  }
+}
+
+/** A lookup ran out of its overall deadline (cache, lease wait and load together). */
+export class DeadlineError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_DEADLINE';
+  /** The deadline, in milliseconds. */
+  readonly deadlineMs: number;
+  constructor(key: string, deadlineMs: number) {
+    super(DeadlineError.code, `lookup of ${JSON.stringify(key)} exceeded its ${deadlineMs} ms deadline`, { key });
+    this.deadlineMs = deadlineMs;
+  }
+}
+
 /** Every error class by its code, for `instanceof`-free matching. */
 export const errors = {
   E_INVALID_ARGUMENT: InvalidArgumentError,
@@ -148,4 +174,6 @@ export const errors = {
   E_VALUE_TOO_LARGE: ValueTooLargeError,
   E_CLOSED: ClosedError,
   E_PARTIAL: PartialResultError,
+  E_SOURCE_UNAVAILABLE: SourceUnavailableError,
+  E_DEADLINE: DeadlineError,
 } as const;

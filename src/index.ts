@@ -8,3 +8,8 @@ export { KetamaRing } from './cluster/ring.js';
 export { parseServerSpec, parseServerList, type ServerSpec } from './cluster/server-spec.js';
 export { toWireKey } from './cluster/wire-key.js';
 export * from './errors.js';
+export { ReadThroughCache, type Loader, type LookupStatus } from './cache/engine.js';
+export type { ReadThroughOptions, LoadOptions } from './cache/options.js';
+export { plainCodec, signedCodec, type ValueCodec, type CachedValue, type Decoded } from './cache/codec.js';
+export type { CacheCounters } from './cache/counters.js';
+export type { CacheStore } from './cache/store.js';

@@ -1,0 +1,66 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { InvalidArgumentError } from '../errors.js';
+
+/** What a cache entry holds: a value, or `null` for a cached "no such row". */
+export type CachedValue = string | null;
+
+/** The result of reading an entry back. */
+export type Decoded =
+  | { readonly kind: 'value'; readonly value: CachedValue; readonly expiresAt: number | undefined }
+  | { readonly kind: 'forged' };
+
+/** Turns values into memcached bytes and back. */
+export interface ValueCodec {
+  /** `plain` or `signed`. */
+  readonly name: string;
+  /** Encodes `value` for `key`, logically valid until `expiresAt` (ms since the epoch). */
+  encode(key: string, value: CachedValue, expiresAt: number): string;
+  /** Decodes what `encode` wrote; anything else is `forged` for `signed`. */
+  decode(key: string, stored: string): Decoded;
+}
+
+/**
+ * The value itself, as text: what Kamailio's `$mct()` reads. A negative entry is the empty
+ * string, so an empty value reads back as negative. No expiry is stored, so refresh-ahead and
+ * stale serving are unavailable; nothing can be verified either.
+ */
+export const plainCodec: ValueCodec = {
+  name: 'plain',
+  encode: (_key, value) => value ?? '',
+  decode: (_key, stored) => ({ kind: 'value', value: stored === '' ? null : stored, expiresAt: undefined }),
+};
+
+const SIGNED_PREFIX = 's1';
+
+/**
+ * `s1:<expiry seconds>:<HMAC-SHA256 base64url>:<n | v<value>>`. The MAC covers the key, the
+ * expiry and the payload under the cluster secret, so an entry moved to another key, extended
+ * or altered on a server reads as `forged` (a miss, counted).
+ */
+export function signedCodec(secret: string | Buffer): ValueCodec {
+  const key = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+  if (key.length < 16) throw new InvalidArgumentError('the signing secret must be at least 16 bytes');
+  const mac = (cacheKey: string, expiry: string, payload: string): Buffer =>
+    createHmac('sha256', key).update(`${cacheKey}\n${expiry}\n${payload}`, 'utf8').digest();
+  return {
+    name: 'signed',
+    encode(cacheKey, value, expiresAt) {
+      const expiry = String(Math.ceil(expiresAt / 1000));
+      const payload = value === null ? 'n' : `v${value}`;
+      return `${SIGNED_PREFIX}:${expiry}:${mac(cacheKey, expiry, payload).toString('base64url')}:${payload}`;
+    },
+    decode(cacheKey, stored) {
+      const parts = /^s1:(\d{1,12}):([A-Za-z0-9_-]{43}):(n|v[\s\S]*)$/.exec(stored);
+      if (!parts) return { kind: 'forged' };
+      const [, expiry = '', signature = '', payload = ''] = parts;
+      const given = Buffer.from(signature, 'base64url');
+      const expected = mac(cacheKey, expiry, payload);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { kind: 'forged' };
+      return {
+        kind: 'value',
+        value: payload === 'n' ? null : payload.slice(1),
+        expiresAt: Number(expiry) * 1000,
+      };
+    },
+  };
+}

@@ -1,0 +1,231 @@
+import { TEXT_FLAGS, type Item } from '../cluster/item.js';
+import { AuthringError, DeadlineError, SourceUnavailableError } from '../errors.js';
+import type { CachedValue, Decoded } from './codec.js';
+import { newCacheCounters, type CacheCounters } from './counters.js';
+import { LEASE_FLAGS, LEASE_VALUE, isLease, pollDelay, sleep } from './lease.js';
+import { resolveReadThroughOptions, type LoadOptions, type ReadThroughOptions, type ResolvedReadThroughOptions } from './options.js';
+import { SingleFlight } from './single-flight.js';
+import type { CacheStore } from './store.js';
+
+/** Loads a value from the source; `null` means "no such row" (cached with the negative TTL). */
+export type Loader = (context: { readonly deadlineMs: number }) => Promise<CachedValue>;
+
+/** Where an answer came from, filled in by `getOrLoad` when the caller passes one. */
+export interface LookupStatus {
+  /** `cache`: memcached; `peer`: another caller's load; `source`: this caller's load; `stale`: an expired entry served because the source failed. */
+  source?: 'cache' | 'peer' | 'source' | 'stale';
+  /** The memcached server (`host:port`) that owns the key. */
+  server?: string;
+}
+
+interface Answer {
+  readonly value: CachedValue;
+  readonly source: NonNullable<LookupStatus['source']>;
+}
+
+/**
+ * A generic read-through cache over memcached. It knows nothing of Kamailio: keys are strings,
+ * values are strings or `null`, and the loader is the caller's.
+ *
+ * Guarantees: concurrent misses for a key cause one load per process (single flight) and, through
+ * a lease placed at the key, one load across processes; a load that races an invalidation never
+ * stores its result; memcached failures fall through to the loader; no lookup outlives its deadline.
+ */
+export class ReadThroughCache {
+  /** Counters since creation. */
+  readonly counters: CacheCounters = newCacheCounters();
+  private readonly options: ResolvedReadThroughOptions;
+  private readonly flights = new SingleFlight<Answer>();
+  private readonly refreshes = new SingleFlight<void>();
+
+  constructor(
+    private readonly store: CacheStore,
+    options: ReadThroughOptions = {},
+  ) {
+    this.options = resolveReadThroughOptions(options);
+  }
+
+  /**
+   * The value for `key`: from memcached when present, else from `loader` (stored for the next
+   * caller).
+   * @throws SourceUnavailableError when the value is not cached and the loader failed.
+   * @throws DeadlineError when the lookup took longer than its deadline.
+   */
+  async getOrLoad(key: string, loader: Loader, options: LoadOptions & { status?: LookupStatus } = {}): Promise<CachedValue> {
+    this.counters.lookups += 1;
+    const deadlineMs = options.deadlineMs ?? this.options.deadlineMs;
+    const deadline = this.options.now() + deadlineMs;
+    const { promise, joined } = this.flights.run(key, () => this.lookup(key, loader, options, deadline));
+    if (joined) this.counters.coalesced += 1;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineError(key, deadlineMs)), Math.max(0, deadline - this.options.now()));
+    });
+    try {
+      const answer = await Promise.race([promise, expired]);
+      if (options.status) {
+        options.status.source = joined && answer.source !== 'stale' ? 'peer' : answer.source;
+        options.status.server = this.store.serverFor(key);
+      }
+      return answer.value;
+    } catch (error) {
+      this.counters.errors += 1;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Removes a key's entry (or a lease on it, voiding that load's store). */
+  async invalidate(key: string): Promise<void> {
+    await this.store.delete(key, { timeoutMs: this.options.cacheTimeoutMs });
+  }
+
+  private async lookup(key: string, loader: Loader, options: LoadOptions, deadline: number): Promise<Answer> {
+    let stale: CachedValue | undefined;
+    for (;;) {
+      // The caller stops waiting at the deadline; this loop must stop too.
+      if (this.options.now() >= deadline) throw new DeadlineError(key, options.deadlineMs ?? this.options.deadlineMs);
+      let item: Item | undefined;
+      try {
+        item = await this.store.get(key, { timeoutMs: this.cacheTimeout(deadline) });
+        if (item && isLease(item)) item = await this.waitForPeer(key, deadline);
+      } catch (error) {
+        return this.loadWithoutCache(key, loader, deadline, error);
+      }
+      if (item && isLease(item)) return this.loadWithoutCache(key, loader, deadline, undefined);
+      const decoded = item ? this.decode(key, item) : undefined;
+      if (decoded?.kind === 'value') {
+        if (decoded.expiresAt === undefined || decoded.expiresAt > this.options.now()) {
+          if (decoded.value === null) this.counters.negativeHits += 1;
+          else this.counters.hits += 1;
+          this.maybeRefresh(key, loader, options, decoded.expiresAt, item);
+          return { value: decoded.value, source: 'cache' };
+        }
+        stale = decoded.value;
+      }
+      this.counters.misses += 1;
+      let lease: bigint | undefined;
+      try {
+        // An expired or forged entry is replaced only if nobody changed it since we read it.
+        if (item) await this.store.delete(key, { cas: item.cas, timeoutMs: this.cacheTimeout(deadline) });
+        lease = await this.store.addItem(key, LEASE_VALUE, {
+          ttl: Math.ceil(this.options.leaseMs / 1000),
+          flags: LEASE_FLAGS,
+          timeoutMs: this.cacheTimeout(deadline),
+        });
+      } catch (error) {
+        return this.loadWithoutCache(key, loader, deadline, error);
+      }
+      // Someone else leased or filled the key between our read and our add: read again.
+      if (lease === undefined) continue;
+      return this.loadUnderLease(key, loader, options, deadline, lease, stale);
+    }
+  }
+
+  private async loadUnderLease(
+    key: string,
+    loader: Loader,
+    options: LoadOptions,
+    deadline: number,
+    lease: bigint,
+    stale: CachedValue | undefined,
+  ): Promise<Answer> {
+    let value: CachedValue;
+    try {
+      value = await this.load(key, loader, deadline);
+    } catch (error) {
+      this.store.delete(key, { cas: lease, timeoutMs: this.options.cacheTimeoutMs }).catch(() => undefined);
+      if (stale !== undefined) {
+        this.counters.staleServed += 1;
+        return { value: stale, source: 'stale' };
+      }
+      throw error;
+    }
+    await this.storeValue(key, value, options, lease, deadline);
+    return { value, source: 'source' };
+  }
+
+  private async storeValue(key: string, value: CachedValue, options: LoadOptions, cas: bigint, deadline: number): Promise<void> {
+    const ttl =
+      value === null
+        ? (options.negativeTtlSeconds ?? this.options.negativeTtlSeconds)
+        : this.jittered(options.ttlSeconds ?? this.options.ttlSeconds);
+    const encoded = this.options.codec.encode(key, value, this.options.now() + ttl * 1000);
+    try {
+      const stored = await this.store.cas(key, encoded, cas, {
+        ttl: ttl + this.options.staleTtlSeconds,
+        flags: TEXT_FLAGS,
+        timeoutMs: this.cacheTimeout(deadline),
+      });
+      if (stored !== 'stored') this.counters.staleSetsPrevented += 1;
+    } catch {
+      this.counters.cacheErrors += 1;
+    }
+  }
+
+  /** Polls while a peer holds the lease; returns the first non-lease read, or the lease if time ran out. */
+  private async waitForPeer(key: string, deadline: number): Promise<Item | undefined> {
+    const until = Math.min(this.options.now() + this.options.leaseMs, this.options.now() + (deadline - this.options.now()) / 2);
+    let item: Item | undefined;
+    for (let attempt = 0; this.options.now() < until; attempt++) {
+      await sleep(Math.min(pollDelay(attempt), Math.max(1, until - this.options.now())));
+      item = await this.store.get(key, { timeoutMs: this.cacheTimeout(deadline) });
+      if (!item || !isLease(item)) {
+        if (item) this.counters.coalesced += 1;
+        return item;
+      }
+    }
+    return item;
+  }
+
+  private async loadWithoutCache(key: string, loader: Loader, deadline: number, cacheError: unknown): Promise<Answer> {
+    if (cacheError !== undefined) this.counters.cacheErrors += 1;
+    return { value: await this.load(key, loader, deadline), source: 'source' };
+  }
+
+  private async load(key: string, loader: Loader, deadline: number): Promise<CachedValue> {
+    const deadlineMs = deadline - this.options.now();
+    if (deadlineMs <= 0) throw new DeadlineError(key, this.options.deadlineMs);
+    this.counters.loads += 1;
+    try {
+      return await loader({ deadlineMs });
+    } catch (error) {
+      throw error instanceof AuthringError ? error : new SourceUnavailableError(key, error);
+    }
+  }
+
+  private decode(key: string, item: Item): Decoded {
+    const decoded = this.options.codec.decode(key, item.value.toString('utf8'));
+    if (decoded.kind === 'forged') this.counters.forged += 1;
+    return decoded;
+  }
+
+  /** Starts one background reload of a hot key nearing expiry; replaces the entry only if unchanged. */
+  private maybeRefresh(key: string, loader: Loader, options: LoadOptions, expiresAt: number | undefined, item: Item | undefined): void {
+    if (!item || expiresAt === undefined || this.options.refreshAhead === 0) return;
+    const ttlMs = (options.ttlSeconds ?? this.options.ttlSeconds) * 1000;
+    if (expiresAt - this.options.now() > ttlMs * this.options.refreshAhead) return;
+    this.refreshes.run(key, async () => {
+      const gate = await this.store.addItem(`${key}:refresh`, LEASE_VALUE, {
+        ttl: Math.ceil(this.options.leaseMs / 1000),
+        flags: LEASE_FLAGS,
+      });
+      if (gate === undefined) return;
+      this.counters.refreshes += 1;
+      const deadline = this.options.now() + this.options.leaseMs;
+      const value = await this.load(key, loader, deadline);
+      await this.storeValue(key, value, options, item.cas, deadline);
+    }).promise.catch(() => {
+      this.counters.cacheErrors += 1;
+    });
+  }
+
+  private jittered(ttl: number): number {
+    return Math.max(1, ttl - Math.floor(ttl * this.options.jitter * Math.random()));
+  }
+
+  private cacheTimeout(deadline: number): number {
+    return Math.max(1, Math.min(this.options.cacheTimeoutMs, deadline - this.options.now()));
+  }
+}

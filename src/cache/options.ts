@@ -1,0 +1,87 @@
+import { InvalidArgumentError } from '../errors.js';
+import { plainCodec, type ValueCodec } from './codec.js';
+
+/** Options of {@link ReadThroughCache}. All have defaults. */
+export interface ReadThroughOptions {
+  /** Seconds a loaded value stays cached. @default 300 */
+  readonly ttlSeconds?: number;
+  /** Seconds a "no such row" answer stays cached. @default 60 */
+  readonly negativeTtlSeconds?: number;
+  /**
+   * Fraction of the TTL randomly taken off each entry (0..0.5), so entries loaded together do not
+   * expire together. @default 0.1
+   */
+  readonly jitter?: number;
+  /** How values are written: `plainCodec` (Kamailio-readable) or `signedCodec(secret)`. @default plainCodec */
+  readonly codec?: ValueCodec;
+  /**
+   * Milliseconds one lookup may take in all: cache reads, waiting for a peer's load, and the load.
+   * Past it the lookup fails with `E_DEADLINE`. Per-call override in `getOrLoad`'s options.
+   * @default 500
+   */
+  readonly deadlineMs?: number;
+  /** Milliseconds each memcached request may take within the deadline. @default 250 */
+  readonly cacheTimeoutMs?: number;
+  /**
+   * Milliseconds one caller's load holds off other nodes missing the same key. They poll for its
+   * result meanwhile; past it, or past half their remaining deadline, they load for themselves
+   * without storing. @default 2000
+   */
+  readonly leaseMs?: number;
+  /**
+   * Fraction of the TTL (0..0.9) before expiry within which a hit triggers one background reload,
+   * so hot keys never expire under load. 0 turns it off. Needs a codec that stores the expiry
+   * (`signed`). @default 0
+   */
+  readonly refreshAhead?: number;
+  /**
+   * Seconds an expired entry is kept to be served if the source fails (counted as stale served).
+   * 0 turns it off. Needs a codec that stores the expiry (`signed`). @default 0
+   */
+  readonly staleTtlSeconds?: number;
+  /** Clock in milliseconds since the epoch. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Per-call overrides of `getOrLoad`. */
+export type LoadOptions = Pick<ReadThroughOptions, 'ttlSeconds' | 'negativeTtlSeconds' | 'deadlineMs'>;
+
+/** Options with defaults applied. */
+export type ResolvedReadThroughOptions = Required<ReadThroughOptions>;
+
+/**
+ * Applies defaults and validates.
+ * @throws InvalidArgumentError naming the option.
+ */
+export function resolveReadThroughOptions(options: ReadThroughOptions): ResolvedReadThroughOptions {
+  const resolved: ResolvedReadThroughOptions = {
+    ttlSeconds: options.ttlSeconds ?? 300,
+    negativeTtlSeconds: options.negativeTtlSeconds ?? 60,
+    jitter: options.jitter ?? 0.1,
+    codec: options.codec ?? plainCodec,
+    deadlineMs: options.deadlineMs ?? 500,
+    cacheTimeoutMs: options.cacheTimeoutMs ?? 250,
+    leaseMs: options.leaseMs ?? 2000,
+    refreshAhead: options.refreshAhead ?? 0,
+    staleTtlSeconds: options.staleTtlSeconds ?? 0,
+    now: options.now ?? Date.now,
+  };
+  checkRange('ttlSeconds', resolved.ttlSeconds, 1, 2_592_000, true);
+  checkRange('negativeTtlSeconds', resolved.negativeTtlSeconds, 1, 2_592_000, true);
+  checkRange('jitter', resolved.jitter, 0, 0.5, false);
+  checkRange('deadlineMs', resolved.deadlineMs, 1, 600_000, false);
+  checkRange('cacheTimeoutMs', resolved.cacheTimeoutMs, 1, 600_000, false);
+  checkRange('leaseMs', resolved.leaseMs, 1000, 600_000, false);
+  checkRange('refreshAhead', resolved.refreshAhead, 0, 0.9, false);
+  checkRange('staleTtlSeconds', resolved.staleTtlSeconds, 0, 2_592_000, true);
+  if ((resolved.refreshAhead > 0 || resolved.staleTtlSeconds > 0) && resolved.codec.name === 'plain') {
+    throw new InvalidArgumentError('refreshAhead and staleTtlSeconds need a codec that stores the expiry (signed)');
+  }
+  return resolved;
+}
+
+function checkRange(name: string, value: number, min: number, max: number, integer: boolean): void {
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer ' : ''}in ${min}..${max}, got ${value}`);
+  }
+}

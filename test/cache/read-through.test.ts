@@ -1,0 +1,218 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedCodec } from '../../src/cache/codec.js';
+import { ReadThroughCache, type LookupStatus } from '../../src/cache/engine.js';
+import { LEASE_FLAGS } from '../../src/cache/lease.js';
+import { MemcacheCluster } from '../../src/cluster/cluster.js';
+import { DeadlineError, SourceUnavailableError } from '../../src/errors.js';
+import { MemcachedProcess, needBinary } from '../helpers/services.js';
+import { rawGet, rawTtl } from '../helpers/text-protocol.js';
+
+const SECRET = 'a test secret of 32 bytes.......';
+
+describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached', () => {
+  const servers: MemcachedProcess[] = [];
+  let cluster: MemcacheCluster;
+  let run = 0;
+  const key = (name: string): string => `rt:${process.pid}:${run}:${name}`;
+  const portOf = (k: string): number => Number(cluster.serverFor(k).split(':').pop());
+
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i++) servers.push(await MemcachedProcess.start());
+    cluster = new MemcacheCluster({ servers: servers.map((s) => s.address) });
+  });
+  afterAll(async () => {
+    cluster?.close();
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  function counting(value: string | null, delayMs = 0): { loader: () => Promise<string | null>; calls: () => number } {
+    let calls = 0;
+    return {
+      loader: async () => {
+        calls += 1;
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+        return value;
+      },
+      calls: () => calls,
+    };
+  }
+
+  it('loads a miss once, then serves hits and negative hits from memcached', async () => {
+    run++;
+    const cache = new ReadThroughCache(cluster);
+    const positive = counting('yes');
+    const status: LookupStatus = {};
+    expect(await cache.getOrLoad(key('p'), positive.loader, { status })).toBe('yes');
+    expect(status).toEqual({ source: 'source', server: cluster.serverFor(key('p')) });
+    expect(await cache.getOrLoad(key('p'), positive.loader, { status })).toBe('yes');
+    expect(status.source).toBe('cache');
+    expect(positive.calls()).toBe(1);
+    expect((await rawGet(portOf(key('p')), key('p')))?.value).toBe('yes');
+
+    const negative = counting(null);
+    expect(await cache.getOrLoad(key('n'), negative.loader)).toBeNull();
+    expect(await cache.getOrLoad(key('n'), negative.loader)).toBeNull();
+    expect(negative.calls()).toBe(1);
+    expect(cache.counters).toMatchObject({ lookups: 4, hits: 1, negativeHits: 1, misses: 2, loads: 2 });
+  });
+
+  it('applies TTL with jitter, and the negative TTL to misses', async () => {
+    run++;
+    const cache = new ReadThroughCache(cluster, { ttlSeconds: 1000, jitter: 0.2, negativeTtlSeconds: 30 });
+    for (let n = 0; n < 10; n++) {
+      await cache.getOrLoad(key(`j${n}`), async () => 'v');
+      const ttl = await rawTtl(portOf(key(`j${n}`)), key(`j${n}`));
+      expect(ttl).toBeGreaterThanOrEqual(799);
+      expect(ttl).toBeLessThanOrEqual(1000);
+    }
+    await cache.getOrLoad(key('neg'), async () => null);
+    expect(await rawTtl(portOf(key('neg')), key('neg'))).toBeLessThanOrEqual(30);
+  });
+
+  it('coalesces concurrent misses in one process into one load', async () => {
+    run++;
+    const cache = new ReadThroughCache(cluster);
+    const slow = counting('v', 50);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => cache.getOrLoad(key('sf'), slow.loader)));
+    expect(answers.every((a) => a === 'v')).toBe(true);
+    expect(slow.calls()).toBe(1);
+    expect(cache.counters.coalesced).toBe(19);
+  });
+
+  it('marks a load in progress with a lease that Kamailio reads as no value', async () => {
+    run++;
+    const cache = new ReadThroughCache(cluster);
+    let seen: { value: string; flags: number } | undefined;
+    await cache.getOrLoad(key('lease'), async () => {
+      seen = await rawGet(portOf(key('lease')), key('lease'));
+      return 'done';
+    });
+    expect(seen).toEqual({ value: '~lease', flags: LEASE_FLAGS });
+  });
+
+  it('lets two processes missing the same key at once cause exactly one load', async () => {
+    run++;
+    const shared = key('two-proc');
+    const startAt = Date.now() + 1500;
+    const script = (id: number): string => `
+      import { MemcacheCluster, ReadThroughCache } from './src/index.ts';
+      const cluster = new MemcacheCluster({ servers: ${JSON.stringify(servers.map((s) => s.address))} });
+      const cache = new ReadThroughCache(cluster);
+      await new Promise((r) => setTimeout(r, ${startAt} - Date.now()));
+      const value = await cache.getOrLoad(${JSON.stringify(shared)}, async () => {
+        await new Promise((r) => setTimeout(r, 150));
+        return 'loaded by ${id}';
+      });
+      console.log(JSON.stringify({ value, loads: cache.counters.loads }));
+      cluster.close();
+    `;
+    const outputs = await Promise.all([1, 2].map((id) => runScript(script(id))));
+    const results = outputs.map((o) => JSON.parse(o) as { value: string; loads: number });
+    expect(results[0]?.value).toBe(results[1]?.value);
+    expect(results.reduce((n, r) => n + r.loads, 0)).toBe(1);
+  });
+
+  it('never stores a load that raced an invalidation', async () => {
+    run++;
+    const cache = new ReadThroughCache(cluster);
+    const first = await cache.getOrLoad(key('race'), async () => {
+      await cache.invalidate(key('race'));
+      return 'old row read before the change';
+    });
+    expect(first).toBe('old row read before the change');
+    expect(cache.counters.staleSetsPrevented).toBe(1);
+    expect(await rawGet(portOf(key('race')), key('race'))).toBeUndefined();
+    expect(await cache.getOrLoad(key('race'), async () => 'new row')).toBe('new row');
+  });
+
+  it('treats a forged or altered signed entry as a miss and counts it', async () => {
+    run++;
+    const cache = new ReadThroughCache(cluster, { codec: signedCodec(SECRET) });
+    await cache.getOrLoad(key('signed'), async () => 'member');
+    const stored = (await rawGet(portOf(key('signed')), key('signed')))?.value ?? '';
+    expect(stored).toMatch(/^s1:\d+:[\w-]{43}:vmember$/);
+    // Altered payload, moved entry, and plain forgery.
+    await cluster.set(key('signed'), stored.replace('vmember', 'vadmin'));
+    expect(await cache.getOrLoad(key('signed'), async () => 'member (reloaded)')).toBe('member (reloaded)');
+    await cluster.set(key('other'), stored);
+    expect(await cache.getOrLoad(key('other'), async () => 'other')).toBe('other');
+    await cluster.set(key('plain'), '1');
+    expect(await cache.getOrLoad(key('plain'), async () => null)).toBeNull();
+    expect(cache.counters.forged).toBe(3);
+  });
+
+  it('keeps serving cached answers when the source is down, and fails a miss with a typed error', async () => {
+    run++;
+    const cache = new ReadThroughCache(cluster);
+    await cache.getOrLoad(key('up'), async () => 'cached');
+    const down = async (): Promise<string> => {
+      throw new Error('ECONNREFUSED 127.0.0.1:3306');
+    };
+    expect(await cache.getOrLoad(key('up'), down)).toBe('cached');
+    const error = await cache.getOrLoad(key('down'), down).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceUnavailableError);
+    expect(error).toMatchObject({ code: 'E_SOURCE_UNAVAILABLE', key: key('down') });
+    // The failed load released its lease: the next caller loads at once.
+    expect(await cache.getOrLoad(key('down'), async () => 'recovered')).toBe('recovered');
+  });
+
+  it('serves an expired signed entry while the source is down, within the stale TTL', async () => {
+    run++;
+    let now = Date.now();
+    const cache = new ReadThroughCache(cluster, { codec: signedCodec(SECRET), ttlSeconds: 60, jitter: 0, staleTtlSeconds: 600, now: () => now });
+    await cache.getOrLoad(key('stale'), async () => 'last known');
+    now += 61_000;
+    const status: LookupStatus = {};
+    const value = await cache.getOrLoad(key('stale'), async () => Promise.reject(new Error('db down')), { status });
+    expect(value).toBe('last known');
+    expect(status.source).toBe('stale');
+    expect(cache.counters.staleServed).toBe(1);
+    expect(await cache.getOrLoad(key('stale'), async () => 'fresh')).toBe('fresh');
+  });
+
+  it('refreshes a hot key ahead of expiry in the background', async () => {
+    run++;
+    let now = Date.now();
+    const cache = new ReadThroughCache(cluster, { codec: signedCodec(SECRET), ttlSeconds: 100, jitter: 0, refreshAhead: 0.2, now: () => now });
+    const loader = counting('v');
+    await cache.getOrLoad(key('hot'), loader.loader);
+    now += 85_000;
+    expect(await cache.getOrLoad(key('hot'), loader.loader)).toBe('v');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(loader.calls()).toBe(2);
+    expect(cache.counters.refreshes).toBe(1);
+  });
+
+  it('goes straight to the source when memcached is unreachable', async () => {
+    run++;
+    const dead = new MemcacheCluster({ servers: ['127.0.0.1:9'], failureThreshold: 1000 });
+    const cache = new ReadThroughCache(dead);
+    expect(await cache.getOrLoad(key('nomc'), async () => 'from db')).toBe('from db');
+    expect(cache.counters.cacheErrors).toBe(1);
+    dead.close();
+  });
+
+  it('never waits past the deadline', async () => {
+    run++;
+    const cache = new ReadThroughCache(cluster, { deadlineMs: 200 });
+    const started = Date.now();
+    const error = await cache.getOrLoad(key('slow'), () => new Promise(() => undefined)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeadlineError);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+function runScript(script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      if (code === 0) resolve(out.trim());
+      else reject(new Error(`script exited ${code}: ${out}`));
+    });
+  });
+}
