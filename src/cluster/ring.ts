@@ -1,6 +1,6 @@
 import HashRing from 'hashring';
 import { InvalidArgumentError } from '../errors.js';
-import { ketamaHashCounts } from './ketama.js';
+import { canonicalServerOrder, ketamaHashCounts } from './ketama.js';
 import type { ServerSpec } from './server-spec.js';
 
 const KEYSPACE = 2 ** 32;
@@ -15,21 +15,25 @@ const KEYSPACE = 2 ** 32;
  * double-precision formula never runs; and each server is named by its ketama name (`host` alone
  * for port 11211), which is what the C code hashes.
  *
+ * Servers are placed in twemproxy's canonical order ({@link canonicalServerOrder}) whatever the
+ * order given, so placement never depends on list order, even for the rare keys whose point two
+ * servers share.
+ *
  * The ring maps wire keys (already legal memcached keys, see `toWireKey`) to servers. It holds
  * no connections and is immutable: a new server list means a new ring.
  */
 export class KetamaRing {
-  /** The servers, in the order given. */
+  /** The servers, in canonical (twemproxy) order. */
   readonly servers: readonly ServerSpec[];
   private readonly ring: HashRing;
   private readonly byName = new Map<string, ServerSpec>();
 
   constructor(servers: readonly ServerSpec[]) {
     if (servers.length === 0) throw new InvalidArgumentError('a ring needs at least one server');
-    this.servers = servers;
-    const counts = ketamaHashCounts(servers);
+    this.servers = canonicalServerOrder(servers);
+    const counts = ketamaHashCounts(this.servers);
     const hashringServers: Record<string, { vnodes: number }> = {};
-    servers.forEach((server, i) => {
+    this.servers.forEach((server, i) => {
       if (this.byName.has(server.ketamaName)) {
         throw new InvalidArgumentError(`two servers share the ketama name ${server.ketamaName}`);
       }

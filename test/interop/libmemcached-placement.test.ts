@@ -7,6 +7,7 @@ import HashRing from 'hashring';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { canonicalServerOrder } from '../../src/cluster/ketama.js';
 import { KetamaRing } from '../../src/cluster/ring.js';
 import { parseServerList } from '../../src/cluster/server-spec.js';
 import { toWireKey } from '../../src/cluster/wire-key.js';
@@ -262,16 +263,23 @@ describe.skipIf(!compilerPresent || !headerPresent)('KetamaRing vs libmemcached 
     }
 
     it.each(pairs.flatMap(([a, b, shared]) => [[a, b, shared], [b, a, shared]]))(
-      'goes to the server listed first: %i before %i',
+      'libmemcached gives a tie to the server listed first, so it is handed the canonical order: %i before %i',
       (first, second, shared) => {
         const firstPoints = points(`127.0.0.1:${first}`);
         const secondPoints = points(`127.0.0.1:${second}`);
         expect(firstPoints).toContain(shared);
         expect(secondPoints).toContain(shared);
         const keys = keysOnSharedArc([...firstPoints, ...secondPoints], shared, 25);
-        const servers = [`127.0.0.1:${first}:1`, `127.0.0.1:${second}:1`];
-        expect(new Set(askLibmemcached(servers, keys))).toEqual(new Set([`127.0.0.1:${first}`]));
-        expectSamePlacement({ label: `tie, ${first} listed first`, servers }, keys);
+        const listed = [`127.0.0.1:${first}:1`, `127.0.0.1:${second}:1`];
+        // List order decides for libmemcached.
+        expect(new Set(askLibmemcached(listed, keys))).toEqual(new Set([`127.0.0.1:${first}`]));
+        // KetamaRing's owner does not depend on list order: it is the canonical first.
+        const canonical = canonicalServerOrder(parseServerList(listed)).map((s) => `${s.address}:${s.weight}`);
+        const ring = new KetamaRing(parseServerList(listed));
+        expect(new Set(keys.map((key) => ring.serverFor(key).address))).toEqual(
+          new Set([canonical[0]?.replace(/:1$/, '')]),
+        );
+        expectSamePlacement({ label: `tie, canonical order`, servers: canonical }, keys);
       },
     );
   });

@@ -360,13 +360,14 @@ describe.skipIf(!binariesPresent || !defaultPortFree)('KetamaRing vs nutcracker:
 // Two servers whose continua share a point: "127.0.0.1:A-i" and "127.0.0.1:B-j" hash to the same
 // 32-bit value (pairs found by search). Keys on the arc ending at that point belong to whichever
 // tied point sorts first in the continuum. libmemcached sorts tied points by server index, i.e. list
-// order (see libmemcached-placement.test.ts), and so does KetamaRing. nutcracker 0.5.0 sorts each
+// order (see libmemcached-placement.test.ts). nutcracker 0.5.0 sorts each
 // pool's servers by name while validating its config (conf_validate_server:
 // array_sort(&cp->server, conf_server_name_cmp); string_compare puts the shorter name first, then
 // compares bytes) and builds the continuum in that order, and glibc's qsort (a merge sort) keeps
 // tied points in that order; so there the tie goes to the server whose name sorts first, whatever
-// the config order. With the servers listed in nutcracker's order all three agree; listed
-// otherwise, KetamaRing and libmemcached pick the first-listed server and nutcracker the other.
+// the config order. KetamaRing builds its continuum in that same canonical order whatever the list
+// order, so it agrees with nutcracker always, and with libmemcached when libmemcached is handed the
+// canonical order (which authring's generated configurations do).
 // For each scenario the first candidate pair whose ports are free is used.
 
 /** [port A, port B, the point "127.0.0.1:A" and "127.0.0.1:B" share]. */
