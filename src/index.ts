@@ -13,3 +13,7 @@ export type { ReadThroughOptions, LoadOptions } from './cache/options.js';
 export { plainCodec, signedCodec, type ValueCodec, type CachedValue, type Decoded } from './cache/codec.js';
 export type { CacheCounters } from './cache/counters.js';
 export type { CacheStore } from './cache/store.js';
+export { AuthCache, createMysqlPool, type AuthCacheOptions, type MysqlOptions } from './auth/auth-cache.js';
+export type { Credentials } from './auth/credentials.js';
+export { AddressTable, type AddressRow } from './auth/address-table.js';
+export { GROUP_DEFAULTS, CREDENTIALS_DEFAULTS, ADDRESS_DEFAULTS, type GroupTable, type CredentialsTable, type AddressTableColumns } from './auth/tables.js';

@@ -1,0 +1,85 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
+import { SingleFlight } from '../cache/single-flight.js';
+import { AddressTable, type AddressRow } from './address-table.js';
+import { cacheKey } from './cache-key.js';
+import { identifier, select } from './sql.js';
+import type { AddressTableColumns } from './tables.js';
+
+/**
+ * The permissions module's address checks. Kamailio keeps this small, prefix-matched table whole
+ * in memory; so does authring: the table is one cache entry (so one SQL query fills every node),
+ * parsed into an in-process {@link AddressTable}. Each node re-reads the entry at most every
+ * `checkMs`, so an invalidation reaches every node within that interval; if both memcached and
+ * MySQL fail, the last table keeps answering.
+ */
+export class AddressLookup {
+  private table: AddressTable | undefined;
+  private text: string | undefined;
+  private checkedAt = -Infinity;
+  private readonly refresh = new SingleFlight<AddressTable>();
+  private readonly sql: string;
+
+  constructor(
+    private readonly engine: ReadThroughCache,
+    private readonly pool: Pool,
+    columns: AddressTableColumns,
+    private readonly prefix: string,
+    private readonly queryTimeoutMs: number,
+    private readonly checkMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    const c = columns;
+    this.sql =
+      `SELECT ${identifier(c.groupColumn)} AS grp, ${identifier(c.ipColumn)} AS ip, ${identifier(c.maskColumn)} AS mask, ` +
+      `${identifier(c.portColumn)} AS port, ${identifier(c.tagColumn)} AS tag FROM ${identifier(c.table)}`;
+  }
+
+  /** The cache key of the whole table. */
+  get key(): string {
+    return cacheKey(this.prefix, 'address', 'table');
+  }
+
+  /** Kamailio's `allow_address(group, ip, port)`; port 0 matches only rows with port 0. */
+  async allowAddress(ip: string, group: number, port: number, status?: LookupStatus): Promise<boolean> {
+    return (await this.current(status)).allows(ip, group, port);
+  }
+
+  /** Drops the in-process copy so the next check re-reads the cache. */
+  forget(): void {
+    this.checkedAt = -Infinity;
+  }
+
+  private async current(status?: LookupStatus): Promise<AddressTable> {
+    if (this.table && this.now() - this.checkedAt < this.checkMs) {
+      if (status) status.source = 'cache';
+      return this.table;
+    }
+    return this.refresh.run('table', async () => {
+      try {
+        const text = await this.engine.getOrLoad(this.key, ({ deadlineMs }) => this.load(deadlineMs), { status });
+        if (text !== this.text || !this.table) {
+          this.table = new AddressTable(text === null ? [] : (JSON.parse(text) as AddressRow[]));
+          this.text = text ?? undefined;
+        }
+      } catch (error) {
+        if (!this.table) throw error;
+        if (status) status.source = 'stale';
+      }
+      this.checkedAt = this.now();
+      return this.table;
+    }).promise;
+  }
+
+  private async load(deadlineMs: number): Promise<string> {
+    const rows = await select<RowDataPacket>(this.pool, this.sql, [], Math.min(deadlineMs, this.queryTimeoutMs));
+    const table: AddressRow[] = rows.map((row) => ({
+      group: Number(row['grp']),
+      ip: String(row['ip']),
+      mask: Number(row['mask']),
+      port: Number(row['port']),
+      tag: row['tag'] === null || row['tag'] === undefined ? null : String(row['tag']),
+    }));
+    return JSON.stringify(table);
+  }
+}

@@ -1,0 +1,76 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
+import { cacheKey } from './cache-key.js';
+import { NameNormalizer } from './collation.js';
+import { identifier, select } from './sql.js';
+import type { CredentialsTable } from './tables.js';
+
+/** A subscriber's secrets as auth_db reads them. */
+export interface Credentials {
+  /** `password_column` (HA1 of `user:realm:password`). */
+  readonly ha1: string;
+  /** `password_column_2` (HA1 of `user@domain:realm:password`). */
+  readonly ha1b: string;
+  /** The plain-text password, read only with `calculateHa1`. */
+  readonly password?: string;
+}
+
+/**
+ * auth_db's credential lookup: the first `subscriber` row for the user (and domain, with
+ * `use_domain`), as the module takes the first row the database returns. Cached per
+ * (user, [domain]) as JSON; a missing subscriber is a negative entry.
+ */
+export class CredentialsLookup {
+  private constructor(
+    private readonly engine: ReadThroughCache,
+    private readonly pool: Pool,
+    private readonly table: CredentialsTable,
+    private readonly prefix: string,
+    private readonly queryTimeoutMs: number,
+    private readonly names: { user: NameNormalizer; domain: NameNormalizer },
+    private readonly sql: string,
+  ) {}
+
+  /** Reads the columns' collations and prepares the query. */
+  static async create(engine: ReadThroughCache, pool: Pool, table: CredentialsTable, prefix: string, queryTimeoutMs: number): Promise<CredentialsLookup> {
+    const [user, domain] = await Promise.all(
+      [table.userColumn, table.domainColumn].map((column) => NameNormalizer.forColumn(pool, table.table, column, queryTimeoutMs)),
+    );
+    const columns = [
+      `${identifier(table.passwordColumn)} AS ha1`,
+      `${identifier(table.passwordColumn2)} AS ha1b`,
+      ...(table.calculateHa1 ? [`${identifier(table.plainPasswordColumn)} AS password`] : []),
+    ];
+    const where = [`${identifier(table.userColumn)} = ?`];
+    if (table.useDomain) where.push(`${identifier(table.domainColumn)} = ?`);
+    const sql = `SELECT ${columns.join(', ')} FROM ${identifier(table.table)} WHERE ${where.join(' AND ')}`;
+    return new CredentialsLookup(engine, pool, table, prefix, queryTimeoutMs, { user: user!, domain: domain! }, sql);
+  }
+
+  /** The cache key of a subscriber: one per class of spellings the database treats as equal. */
+  async key(user: string, domain: string): Promise<string> {
+    const parts = [await this.names.user.normalize(user)];
+    if (this.table.useDomain) parts.push(await this.names.domain.normalize(domain));
+    return cacheKey(this.prefix, 'cred', ...parts);
+  }
+
+  /** The subscriber's credentials, or undefined when there is none. */
+  async getCredentials(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
+    const params = this.table.useDomain ? [user, domain] : [user];
+    const value = await this.engine.getOrLoad(
+      await this.key(user, domain),
+      async ({ deadlineMs }) => {
+        const [row] = await select<RowDataPacket>(this.pool, this.sql, params, Math.min(deadlineMs, this.queryTimeoutMs));
+        if (!row) return null;
+        const credentials: Credentials = {
+          ha1: String(row['ha1'] ?? ''),
+          ha1b: String(row['ha1b'] ?? ''),
+          ...(this.table.calculateHa1 ? { password: String(row['password'] ?? '') } : {}),
+        };
+        return JSON.stringify(credentials);
+      },
+      { status },
+    );
+    return value === null ? undefined : (JSON.parse(value) as Credentials);
+  }
+}
