@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import type { Env } from './context.js';
+import { fileError } from './errors.js';
+import { parseConfig } from './parse.js';
+import type { AuthringConfig } from './types.js';
+
+/** Where the config file is looked for when neither a path nor the environment names one. */
+export const DEFAULT_CONFIG_PATH = './authring.yaml';
+
+/** The environment variable that names the config file. */
+export const CONFIG_PATH_ENV = 'AUTHRING_CONFIG';
+
+/**
+ * The config file to use: `explicit` if given, else `$AUTHRING_CONFIG` if set and non-empty, else
+ * `./authring.yaml` (relative to the working directory).
+ */
+export function resolveConfigPath(explicit?: string, env: Env = process.env): string {
+  if (explicit !== undefined && explicit !== '') return explicit;
+  const fromEnv = env[CONFIG_PATH_ENV];
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_CONFIG_PATH;
+}
+
+/**
+ * Reads, parses and validates the config file named by {@link resolveConfigPath}.
+ * @throws ConfigError when the file cannot be read or is invalid (see {@link parseConfig}).
+ */
+export async function loadConfig(path?: string, env: Env = process.env): Promise<AuthringConfig> {
+  const file = resolveConfigPath(path, env);
+  return parseConfig(await readConfigText(file, path === undefined || path === ''), file, env);
+}
+
+/**
+ * The file's text.
+ * @param implicit whether the path came from the environment or the default, to hint at how to change it.
+ * @throws ConfigError when it cannot be read.
+ */
+export async function readConfigText(file: string, implicit = false): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const hint = implicit ? ` (pass a path or set ${CONFIG_PATH_ENV})` : '';
+    throw fileError(file, error, `cannot read config file${hint}`);
+  }
+}

@@ -1,0 +1,85 @@
+import { isMap, isScalar } from 'yaml';
+import type { ConfigContext } from '../context.js';
+import { MEMCACHED_DEFAULTS as D } from '../defaults.js';
+import type { ListItem, MapReader } from '../reader.js';
+import { checkServer, SERVER_SHAPE } from '../server-address.js';
+import type { FallbackConfig, MemcachedConfig } from '../types.js';
+
+/** The keys of `memcached:`. */
+export const MEMCACHED_KEYS = [
+  'servers',
+  'timeout_ms',
+  'connect_timeout_ms',
+  'socket_timeout_ms',
+  'failure_threshold',
+  'probe_interval_ms',
+  'fallback',
+  'fallback_ttl_s',
+  'outage_journal_size',
+] as const;
+
+type Key = (typeof MEMCACHED_KEYS)[number];
+
+const MS = { min: 1, unit: 'milliseconds' };
+
+/** Reads and checks `memcached:`. */
+export function readMemcached(ctx: ConfigContext, section: MapReader<Key>): MemcachedConfig {
+  const ring = new Map<string, string>();
+  let servers: string[] = [];
+  const items = section.list('servers', 'servers');
+  if (!section.has('servers')) section.missing('servers');
+  else if (items?.length === 0) ctx.invalid(section.node('servers'), section.field('servers'), `a non-empty list of ${SERVER_SHAPE}`);
+  if (items) servers = readServers(ctx, items, ring, 'listed twice');
+  const memcached: MemcachedConfig = {
+    servers,
+    timeoutMs: section.int('timeout_ms', D.timeoutMs, MS),
+    connectTimeoutMs: section.int('connect_timeout_ms', D.connectTimeoutMs, MS),
+    socketTimeoutMs: section.int('socket_timeout_ms', D.socketTimeoutMs, MS),
+    failureThreshold: section.int('failure_threshold', D.failureThreshold, { min: 1, unit: 'consecutive failures' }),
+    probeIntervalMs: section.int('probe_interval_ms', D.probeIntervalMs, MS),
+    fallback: readFallback(ctx, section, ring),
+    fallbackTtlSeconds: section.int('fallback_ttl_s', D.fallbackTtlSeconds, { min: 1, max: 2_592_000, unit: 'seconds' }),
+    outageJournalSize: section.int('outage_journal_size', D.outageJournalSize, { min: 1, unit: 'keys' }),
+  };
+  if (memcached.socketTimeoutMs <= memcached.timeoutMs && section.has('socket_timeout_ms')) {
+    const text = `${memcached.socketTimeoutMs} ms is not above timeout_ms (${memcached.timeoutMs} ms): sockets will be replaced while requests are merely slow`;
+    ctx.warn(section.node('socket_timeout_ms'), section.field('socket_timeout_ms'), text);
+  }
+  if (memcached.fallback === 'none') {
+    const text = 'a down server fails every key it owns with E_SERVER_DOWN until it recovers; `next` keeps them cached';
+    ctx.warn(section.node('fallback'), section.field('fallback'), text);
+  }
+  return memcached;
+}
+
+/** Checks each entry; `seen` maps `host:port` to the field that first listed it. */
+function readServers(ctx: ConfigContext, items: ListItem[], seen: Map<string, string>, duplicate: string): string[] {
+  const servers: string[] = [];
+  for (const { node, field } of items) {
+    const value = isScalar(node) && typeof node.value === 'string' ? node.value.trim() : undefined;
+    const check = value === undefined ? undefined : checkServer(value);
+    if (value === undefined || check === undefined || !check.ok) {
+      ctx.invalid(node, field, check?.ok === false ? check.expected : SERVER_SHAPE);
+      continue;
+    }
+    const first = seen.get(check.address);
+    if (first !== undefined) {
+      ctx.problem(node, field, 'a server not listed before', `server ${check.address} is ${duplicate} (first at ${first})`, field);
+      continue;
+    }
+    seen.set(check.address, field);
+    servers.push(value);
+  }
+  return servers;
+}
+
+function readFallback(ctx: ConfigContext, section: MapReader<Key>, ring: Map<string, string>): FallbackConfig {
+  const node = section.node('fallback');
+  if (!isMap(node)) return section.oneOf('fallback', ['next', 'none'] as const, 'next');
+  const fallback = section.map('fallback', ['gutter'] as const);
+  const items = fallback.list('gutter', 'servers');
+  if (!fallback.has('gutter')) fallback.missing('gutter');
+  else if (items?.length === 0) ctx.invalid(fallback.node('gutter'), fallback.field('gutter'), `a non-empty list of ${SERVER_SHAPE}`);
+  const gutter = items ? readServers(ctx, items, ring, 'also a ring server or listed twice') : [];
+  return { gutter };
+}
