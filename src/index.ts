@@ -7,7 +7,6 @@ export type { NodeState } from './cluster/node-health.js';
 export { KetamaRing } from './cluster/ring.js';
 export { parseServerSpec, parseServerList, type ServerSpec } from './cluster/server-spec.js';
 export { toWireKey } from './cluster/wire-key.js';
-export * from './errors.js';
 export { ReadThroughCache, type Loader, type LookupStatus } from './cache/engine.js';
 export type { ReadThroughOptions, LoadOptions } from './cache/options.js';
 export { plainCodec, signedCodec, type ValueCodec, type CachedValue, type Decoded } from './cache/codec.js';
@@ -17,3 +16,24 @@ export { AuthCache, createMysqlPool, type AuthCacheOptions, type MysqlOptions } 
 export type { Credentials } from './auth/credentials.js';
 export { AddressTable, type AddressRow } from './auth/address-table.js';
 export { GROUP_DEFAULTS, CREDENTIALS_DEFAULTS, ADDRESS_DEFAULTS, type GroupTable, type CredentialsTable, type AddressTableColumns } from './auth/tables.js';
+export * from './config/index.js';
+export {
+  AuthringError,
+  InvalidArgumentError,
+  TimeoutError,
+  ConnectionError,
+  ServerDownError,
+  ServerError,
+  ValueTooLargeError,
+  ClosedError,
+  PartialResultError,
+  SourceUnavailableError,
+  DeadlineError,
+  type BatchFailure,
+} from './errors.js';
+
+import { errors as coreErrors } from './errors.js';
+import { ConfigError } from './config/errors.js';
+
+/** Every authring error class by its stable code, for matching without `instanceof`. */
+export const errors = { ...coreErrors, E_CONFIG: ConfigError } as const;

@@ -1,9 +1,9 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import { AddressTable, type AddressRow } from './address-table.js';
 import { cacheKey } from './cache-key.js';
-import { identifier, select } from './sql.js';
+import { identifier, type SqlClient } from './sql.js';
 import type { AddressTableColumns } from './tables.js';
 
 /**
@@ -22,7 +22,7 @@ export class AddressLookup {
 
   constructor(
     private readonly engine: ReadThroughCache,
-    private readonly pool: Pool,
+    private readonly db: SqlClient,
     columns: AddressTableColumns,
     private readonly prefix: string,
     private readonly queryTimeoutMs: number,
@@ -72,7 +72,7 @@ export class AddressLookup {
   }
 
   private async load(deadlineMs: number): Promise<string> {
-    const rows = await select<RowDataPacket>(this.pool, this.sql, [], Math.min(deadlineMs, this.queryTimeoutMs));
+    const rows = await this.db.select<RowDataPacket>(this.sql, [], Math.min(deadlineMs, this.queryTimeoutMs));
     const table: AddressRow[] = rows.map((row) => ({
       group: Number(row['grp']),
       ip: String(row['ip']),

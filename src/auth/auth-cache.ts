@@ -7,6 +7,7 @@ import { DeadlineError, InvalidArgumentError, SourceUnavailableError } from '../
 import { AddressLookup } from './address.js';
 import { CredentialsLookup, type Credentials } from './credentials.js';
 import { GroupLookup } from './group.js';
+import { SqlClient } from './sql.js';
 import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS, type AddressTableColumns, type CredentialsTable, type GroupTable } from './tables.js';
 
 /** How to reach MySQL when AuthCache creates the pool itself. */
@@ -76,8 +77,11 @@ export class AuthCache {
     const cluster = options.memcached instanceof MemcacheCluster ? options.memcached : new MemcacheCluster(options.memcached);
     const ownPool = !isPool(options.mysql);
     const pool = isPool(options.mysql) ? options.mysql : createMysqlPool(options.mysql);
+    const db = new SqlClient(pool);
     const closeOwned = async (): Promise<void> => {
       if (ownCluster) cluster.close();
+      // Queries in flight end within their timeout; ending the pool under them could hang.
+      await db.drain();
       if (ownPool) await pool.end();
     };
     try {
@@ -87,10 +91,10 @@ export class AuthCache {
       const queryTimeoutMs = options.queryTimeoutMs ?? 1000;
       const engine = new ReadThroughCache(cluster, cache);
       const [groups, credentials] = await Promise.all([
-        GroupLookup.create(engine, pool, { ...GROUP_DEFAULTS, ...options.lookups?.group }, prefix, queryTimeoutMs),
-        CredentialsLookup.create(engine, pool, { ...CREDENTIALS_DEFAULTS, ...options.lookups?.credentials }, prefix, queryTimeoutMs),
+        GroupLookup.create(engine, db, { ...GROUP_DEFAULTS, ...options.lookups?.group }, prefix, queryTimeoutMs),
+        CredentialsLookup.create(engine, db, { ...CREDENTIALS_DEFAULTS, ...options.lookups?.credentials }, prefix, queryTimeoutMs),
       ]);
-      const addresses = new AddressLookup(engine, pool, { ...ADDRESS_DEFAULTS, ...options.lookups?.address }, prefix, queryTimeoutMs, cache.addressCheckMs ?? 1000);
+      const addresses = new AddressLookup(engine, db, { ...ADDRESS_DEFAULTS, ...options.lookups?.address }, prefix, queryTimeoutMs, cache.addressCheckMs ?? 1000);
       return new AuthCache(cluster, engine, groups, credentials, addresses, cache.onSourceError ?? 'fail', closeOwned);
     } catch (error) {
       await closeOwned();

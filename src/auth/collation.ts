@@ -1,5 +1,5 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { select } from './sql.js';
+import type { RowDataPacket } from 'mysql2/promise';
+import type { SqlClient } from './sql.js';
 
 /**
  * Maps a name to one key per class of names the database compares as equal, so every spelling
@@ -18,7 +18,7 @@ export class NameNormalizer {
   private readonly memo = new Map<string, string>();
 
   private constructor(
-    private readonly pool: Pool,
+    private readonly sql: SqlClient,
     /** `CONVERT(? USING charset) COLLATE collation` for this column. */
     private readonly typedParameter: string,
     /** Character for each ASCII weight (hex), when the fast path is valid. */
@@ -32,10 +32,8 @@ export class NameNormalizer {
   ) {}
 
   /** Reads a column's collation and ASCII weights from the database. */
-  static async forColumn(pool: Pool, table: string, column: string, timeoutMs: number, memoSize = 10_000): Promise<NameNormalizer> {
-    const [info] = await select<RowDataPacket>(
-      pool,
-      'SELECT CHARACTER_SET_NAME AS s, COLLATION_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+  static async forColumn(sql: SqlClient, table: string, column: string, timeoutMs: number, memoSize = 10_000): Promise<NameNormalizer> {
+    const [info] = await sql.select<RowDataPacket>('SELECT CHARACTER_SET_NAME AS s, COLLATION_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
       [table, column],
       timeoutMs,
     );
@@ -45,9 +43,8 @@ export class NameNormalizer {
     const collation = plain(info?.['c']) ?? 'binary';
     const typed = (expression: string): string => `CONVERT(${expression} USING ${charset}) COLLATE ${collation}`;
     const chars = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i));
-    const sql = `SELECT ${chars.map(() => `HEX(WEIGHT_STRING(${typed('?')}))`).join(', ')}, ${typed("'a '")} = ${typed("'a'")}`;
-    const [row] = await pool.query<RowDataPacket[]>({ sql, rowsAsArray: true, timeout: timeoutMs }, chars);
-    const values = (row as unknown as unknown[] | undefined) ?? [];
+    const probe = `SELECT ${chars.map(() => `HEX(WEIGHT_STRING(${typed('?')}))`).join(', ')}, ${typed("'a '")} = ${typed("'a'")}`;
+    const values = await firstRow(sql, probe, chars, timeoutMs);
     const weights = chars.map((_, i) => String(values[i] ?? ''));
     const padSpace = Number(values[chars.length]) === 1;
     const width = weights[0]?.length ?? 0;
@@ -63,7 +60,7 @@ export class NameNormalizer {
         fold?.set(char, asciiByWeight?.get(weight) ?? char);
       });
     }
-    return new NameNormalizer(pool, typedExpression(charset, collation), asciiByWeight, fold, width, padSpace, memoSize, timeoutMs);
+    return new NameNormalizer(sql, typedExpression(charset, collation), asciiByWeight, fold, width, padSpace, memoSize, timeoutMs);
   }
 
   /** The key of `name`'s equality class (a local computation for ASCII names). */
@@ -73,11 +70,8 @@ export class NameNormalizer {
     if (local !== undefined) return local;
     const memoized = this.memo.get(trimmed);
     if (memoized !== undefined) return memoized;
-    const [row] = await this.pool.query<RowDataPacket[]>(
-      { sql: `SELECT HEX(WEIGHT_STRING(${this.typedParameter}))`, rowsAsArray: true, timeout: this.timeoutMs },
-      [trimmed],
-    );
-    const weight = String((row as unknown as unknown[] | undefined)?.[0] ?? '');
+    const [hex] = await firstRow(this.sql, `SELECT HEX(WEIGHT_STRING(${this.typedParameter}))`, [trimmed], this.timeoutMs);
+    const weight = String(hex ?? '');
     const key = this.fromWeights(weight) ?? `~w${weight}`;
     if (this.memo.size >= this.memoSize) this.memo.clear();
     this.memo.set(trimmed, key);
@@ -109,4 +103,10 @@ export class NameNormalizer {
 
 function typedExpression(charset: string, collation: string): string {
   return `CONVERT(? USING ${charset}) COLLATE ${collation}`;
+}
+
+/** The first row of a query, as an array of column values. */
+async function firstRow(client: SqlClient, sql: string, params: string[], timeoutMs: number): Promise<unknown[]> {
+  const rows = await client.select<RowDataPacket>({ sql, rowsAsArray: true }, params, timeoutMs);
+  return (rows[0] as unknown as unknown[] | undefined) ?? [];
 }

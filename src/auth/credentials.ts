@@ -1,8 +1,8 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
 import { cacheKey } from './cache-key.js';
 import { NameNormalizer } from './collation.js';
-import { identifier, select } from './sql.js';
+import { identifier, type SqlClient } from './sql.js';
 import type { CredentialsTable } from './tables.js';
 
 /** A subscriber's secrets as auth_db reads them. */
@@ -23,7 +23,7 @@ export interface Credentials {
 export class CredentialsLookup {
   private constructor(
     private readonly engine: ReadThroughCache,
-    private readonly pool: Pool,
+    private readonly db: SqlClient,
     private readonly table: CredentialsTable,
     private readonly prefix: string,
     private readonly queryTimeoutMs: number,
@@ -32,9 +32,9 @@ export class CredentialsLookup {
   ) {}
 
   /** Reads the columns' collations and prepares the query. */
-  static async create(engine: ReadThroughCache, pool: Pool, table: CredentialsTable, prefix: string, queryTimeoutMs: number): Promise<CredentialsLookup> {
+  static async create(engine: ReadThroughCache, db: SqlClient, table: CredentialsTable, prefix: string, queryTimeoutMs: number): Promise<CredentialsLookup> {
     const [user, domain] = await Promise.all(
-      [table.userColumn, table.domainColumn].map((column) => NameNormalizer.forColumn(pool, table.table, column, queryTimeoutMs)),
+      [table.userColumn, table.domainColumn].map((column) => NameNormalizer.forColumn(db, table.table, column, queryTimeoutMs)),
     );
     const columns = [
       `${identifier(table.passwordColumn)} AS ha1`,
@@ -44,7 +44,7 @@ export class CredentialsLookup {
     const where = [`${identifier(table.userColumn)} = ?`];
     if (table.useDomain) where.push(`${identifier(table.domainColumn)} = ?`);
     const sql = `SELECT ${columns.join(', ')} FROM ${identifier(table.table)} WHERE ${where.join(' AND ')}`;
-    return new CredentialsLookup(engine, pool, table, prefix, queryTimeoutMs, { user: user!, domain: domain! }, sql);
+    return new CredentialsLookup(engine, db, table, prefix, queryTimeoutMs, { user: user!, domain: domain! }, sql);
   }
 
   /** The cache key of a subscriber: one per class of spellings the database treats as equal. */
@@ -60,7 +60,7 @@ export class CredentialsLookup {
     const value = await this.engine.getOrLoad(
       await this.key(user, domain),
       async ({ deadlineMs }) => {
-        const [row] = await select<RowDataPacket>(this.pool, this.sql, params, Math.min(deadlineMs, this.queryTimeoutMs));
+        const [row] = await this.db.select<RowDataPacket>(this.sql, params, Math.min(deadlineMs, this.queryTimeoutMs));
         if (!row) return null;
         const credentials: Credentials = {
           ha1: String(row['ha1'] ?? ''),

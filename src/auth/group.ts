@@ -1,8 +1,8 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
 import { cacheKey } from './cache-key.js';
 import { NameNormalizer } from './collation.js';
-import { identifier, select } from './sql.js';
+import { identifier, type SqlClient } from './sql.js';
 import type { GroupTable } from './tables.js';
 
 /**
@@ -13,7 +13,7 @@ import type { GroupTable } from './tables.js';
 export class GroupLookup {
   private constructor(
     private readonly engine: ReadThroughCache,
-    private readonly pool: Pool,
+    private readonly db: SqlClient,
     private readonly table: GroupTable,
     private readonly prefix: string,
     private readonly queryTimeoutMs: number,
@@ -22,17 +22,17 @@ export class GroupLookup {
   ) {}
 
   /** Reads the columns' collations and prepares the query. */
-  static async create(engine: ReadThroughCache, pool: Pool, table: GroupTable, prefix: string, queryTimeoutMs: number): Promise<GroupLookup> {
+  static async create(engine: ReadThroughCache, db: SqlClient, table: GroupTable, prefix: string, queryTimeoutMs: number): Promise<GroupLookup> {
     const [user, domain, group] = await Promise.all(
       [table.userColumn, table.domainColumn, table.groupColumn].map((column) =>
-        NameNormalizer.forColumn(pool, table.table, column, queryTimeoutMs),
+        NameNormalizer.forColumn(db, table.table, column, queryTimeoutMs),
       ),
     );
     const where = [`${identifier(table.userColumn)} = ?`];
     if (table.useDomain) where.push(`${identifier(table.domainColumn)} = ?`);
     where.push(`${identifier(table.groupColumn)} = ?`);
     const sql = `SELECT ${identifier(table.groupColumn)} FROM ${identifier(table.table)} WHERE ${where.join(' AND ')} LIMIT 1`;
-    return new GroupLookup(engine, pool, table, prefix, queryTimeoutMs, { user: user!, domain: domain!, group: group! }, sql);
+    return new GroupLookup(engine, db, table, prefix, queryTimeoutMs, { user: user!, domain: domain!, group: group! }, sql);
   }
 
   /** The cache key of a question: one per class of spellings the database treats as equal. */
@@ -49,7 +49,7 @@ export class GroupLookup {
     const value = await this.engine.getOrLoad(
       await this.key(user, domain, group),
       async ({ deadlineMs }) => {
-        const rows = await select<RowDataPacket>(this.pool, this.sql, params, Math.min(deadlineMs, this.queryTimeoutMs));
+        const rows = await this.db.select<RowDataPacket>(this.sql, params, Math.min(deadlineMs, this.queryTimeoutMs));
         return rows.length > 0 ? '1' : null;
       },
       { status },

@@ -13,13 +13,50 @@ export function identifier(name: string): string {
   return `\`${name}\``;
 }
 
-/** Runs a parameterized SELECT with a server-side time limit. */
-export async function select<T extends RowDataPacket>(
-  pool: Pool,
-  sql: string,
-  params: (string | number)[],
-  timeoutMs: number,
-): Promise<T[]> {
-  const [rows] = await pool.query<T[]>({ sql, timeout: Math.max(1, Math.floor(timeoutMs)) }, params);
-  return rows;
+/**
+ * Runs parameterized SELECTs with a time limit on a mysql2 pool, and knows which are in flight.
+ *
+ * mysql2 reports a timed-out query but keeps waiting on its connection, which would then block
+ * every later query on it; so a connection whose query timed out is destroyed and the pool opens
+ * a new one. `drain()` waits for queries in flight (each bounded by its timeout), so closing the
+ * pool never hangs on a connection to a server that stopped answering.
+ */
+export class SqlClient {
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    /** The pool queries run on. */
+    readonly pool: Pool,
+  ) {}
+
+  /** Runs one SELECT; rejects with the driver's error. */
+  select<T extends RowDataPacket>(
+    sql: string | { sql: string; rowsAsArray: boolean },
+    params: (string | number)[],
+    timeoutMs: number,
+  ): Promise<T[]> {
+    const running = this.run<T>(typeof sql === 'string' ? { sql } : sql, params, Math.max(1, Math.floor(timeoutMs)));
+    this.inFlight.add(running);
+    const forget = (): boolean => this.inFlight.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  /** Resolves once no query is in flight. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async run<T extends RowDataPacket>(options: { sql: string }, params: (string | number)[], timeout: number): Promise<T[]> {
+    const connection = await this.pool.getConnection();
+    try {
+      const [rows] = await connection.query<T[]>({ ...options, timeout }, params);
+      connection.release();
+      return rows;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+      else connection.release();
+      throw error;
+    }
+  }
 }
