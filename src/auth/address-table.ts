@@ -16,10 +16,12 @@ interface Subnet {
 }
 
 /**
- * The whole `address` table, matched as Kamailio's permissions module matches it: rows whose
- * mask covers the full address (32 or 128) are exact host entries, the others subnets compared on
- * their first `mask` bits; a row's port 0 matches any port, another port only itself; the
- * address family must agree (an IPv4-mapped IPv6 address does not match an IPv4 row).
+ * The whole `address` table, matched as Kamailio 5.6's permissions module matches it: rows whose
+ * mask covers the full address (32 or 128) are exact host entries, and so are rows with mask 0
+ * (Kamailio 5.6 reads 0 as "no mask", i.e. a host; its README says so and the differential test
+ * confirms it); the others are subnets compared on their first `mask` bits, whatever host bits
+ * the row holds. A row's port 0 matches any port, another port only itself; the address family
+ * must agree (an IPv4-mapped IPv6 address does not match an IPv4 row).
  */
 export class AddressTable {
   /** Rows that could not be used (unparsable address or mask out of range), for diagnostics. */
@@ -35,7 +37,7 @@ export class AddressTable {
         rejected.push(row);
         continue;
       }
-      if (row.mask === familyBits(address.family)) {
+      if (row.mask === 0 || row.mask === familyBits(address.family)) {
         const key = hostKey(row.group, address);
         this.hosts.set(key, [...(this.hosts.get(key) ?? []), row.port]);
       } else {

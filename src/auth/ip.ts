@@ -31,13 +31,20 @@ export function samePrefix(a: IpAddress, b: IpAddress, prefix: number): boolean 
   return a.bits >> shift === b.bits >> shift;
 }
 
+/**
+ * Kamailio's `str2ip`: exactly four dot-separated runs of decimal digits, each accumulated into
+ * one byte, so it wraps (`127.0.0.256` is 127.0.0.0) and may be empty or zero-padded; any other
+ * character (a space, a letter) makes it no IPv4 address.
+ */
 function parseIpv4(text: string): bigint | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
   let value = 0n;
   for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    value = (value << 8n) | BigInt(Number(part));
+    if (!/^\d*$/.test(part)) return undefined;
+    let byte = 0;
+    for (const digit of part) byte = (byte * 10 + Number(digit)) & 0xff;
+    value = (value << 8n) | BigInt(byte);
   }
   return value;
 }

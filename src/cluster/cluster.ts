@@ -88,29 +88,65 @@ const MAX_TTL = 0xffffffff;
  * Keys are any non-empty strings; see {@link toWireKey} for how they reach the wire.
  */
 export class MemcacheCluster extends EventEmitter<ClusterEvents> {
-  private readonly options: ResolvedClusterOptions;
-  private readonly topology: Topology;
+  private options: ResolvedClusterOptions;
+  private topology: Topology;
   private readonly probes = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
   constructor(options: MemcacheClusterOptions) {
     super();
     this.options = resolveClusterOptions(options);
+    this.topology = this.buildTopology(this.options, new Map());
+  }
+
+  /**
+   * Swaps in a new server list (and the other options) atomically: requests already routed
+   * finish on the servers they picked, new requests see only the new ring. Servers kept by
+   * address keep their connections and health; removed servers are closed once their requests
+   * in flight have settled.
+   * @throws InvalidArgumentError when the new options are invalid; the old ones stay in force.
+   */
+  reconfigure(options: MemcacheClusterOptions): void {
+    if (this.closed) throw new ClosedError();
+    const resolved = resolveClusterOptions(options);
+    const previous = this.topology;
+    const sameSockets =
+      resolved.connectTimeoutMs === this.options.connectTimeoutMs &&
+      resolved.socketTimeoutMs === this.options.socketTimeoutMs &&
+      resolved.keepAlive === this.options.keepAlive &&
+      resolved.failureThreshold === this.options.failureThreshold &&
+      resolved.outageJournalSize === this.options.outageJournalSize;
+    const reusable = sameSockets ? previous.nodes : new Map<string, ClusterNode>();
+    this.topology = this.buildTopology(resolved, reusable);
+    this.options = resolved;
+    for (const [address, node] of previous.nodes) {
+      if (this.topology.nodes.get(address) === node) continue;
+      const timer = this.probes.get(address);
+      if (timer) clearInterval(timer);
+      this.probes.delete(address);
+      void node.closeWhenIdle();
+    }
+  }
+
+  private buildTopology(options: ResolvedClusterOptions, reusable: ReadonlyMap<string, ClusterNode>): Topology {
     const connectionOptions = {
-      connectTimeoutMs: this.options.connectTimeoutMs,
-      socketTimeoutMs: this.options.socketTimeoutMs,
-      keepAlive: this.options.keepAlive,
+      connectTimeoutMs: options.connectTimeoutMs,
+      socketTimeoutMs: options.socketTimeoutMs,
+      keepAlive: options.keepAlive,
     };
     const nodes = new Map<string, ClusterNode>();
-    for (const spec of [...this.options.servers, ...this.options.gutter]) {
+    for (const spec of [...options.servers, ...options.gutter]) {
+      const kept = reusable.get(spec.address);
       nodes.set(
         spec.address,
-        new ClusterNode(spec, connectionOptions, this.options.failureThreshold, this.options.outageJournalSize, (node, error) =>
-          this.markedDown(node, error),
-        ),
+        kept && kept.spec.weight === spec.weight
+          ? kept
+          : new ClusterNode(spec, connectionOptions, options.failureThreshold, options.outageJournalSize, (node, error) =>
+              this.markedDown(node, error),
+            ),
       );
     }
-    this.topology = new Topology(this.options, nodes);
+    return new Topology(options, nodes);
   }
 
   /** The server (`host:port`) that owns a key on the ring, whatever its health. */
@@ -344,7 +380,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   }
 
   private markedDown(node: ClusterNode, error: AuthringError): void {
-    if (this.closed || this.probes.has(node.address)) return;
+    if (this.closed || this.probes.has(node.address) || this.topology.nodes.get(node.address) !== node) return;
     this.emit('server-down', node.address, error);
     let running = false;
     const timer = setInterval(() => {
@@ -352,7 +388,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
       running = true;
       void recover(node, { node: (address) => this.topology.nodes.get(address), timeoutMs: this.options.timeoutMs })
         .then((recovered) => {
-          if (!recovered || this.closed) return;
+          if (!recovered || this.closed || this.probes.get(node.address) !== timer) return;
           clearInterval(timer);
           this.probes.delete(node.address);
           this.emit('server-up', node.address);

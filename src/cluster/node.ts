@@ -53,6 +53,8 @@ export class ClusterNode {
     fallbackServed: 0,
   };
   private readonly connection: ServerConnection;
+  private pending = 0;
+  private idle: (() => void) | undefined;
 
   constructor(
     spec: ServerSpec,
@@ -106,7 +108,14 @@ export class ClusterNode {
     this.connection.close();
   }
 
+  /** Closes the connection once the requests in flight have settled (each within its deadline). */
+  async closeWhenIdle(): Promise<void> {
+    if (this.pending > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    this.close();
+  }
+
   private async track<T>(pending: Promise<T>): Promise<T> {
+    this.pending += 1;
     try {
       const result = await pending;
       this.health.recordSuccess();
@@ -118,6 +127,9 @@ export class ClusterNode {
         this.onDown(this, error);
       }
       throw error;
+    } finally {
+      this.pending -= 1;
+      if (this.pending === 0) this.idle?.();
     }
   }
 }

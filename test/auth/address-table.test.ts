@@ -13,7 +13,13 @@ describe('IP parsing', () => {
     expect(parseIp('1:2:3:4:5:6:7:8')?.bits).toBe(0x00010002000300040005000600070008n);
   });
 
-  it.each(['', '127.0.0', '127.0.0.256', '1.2.3.4.5', 'localhost', ':::', '1::2::3', '12345::', '1:2:3:4:5:6:7:8:9', '::g'])(
+  it('reads IPv4 as Kamailio’s str2ip does: bytes wrap, runs may be empty or zero-padded', () => {
+    expect(parseIp('127.0.0.256')?.bits).toBe(0x7f000000n);
+    expect(parseIp('0127.0.0.1')?.bits).toBe(0x7f000001n);
+    expect(parseIp('127..0.1')?.bits).toBe(0x7f000001n);
+  });
+
+  it.each(['', '127.0.0', '127.1', '127.0.0.1 ', '1.2.3.4.5', 'localhost', ':::', '1::2::3', '12345::', '1:2:3:4:5:6:7:8:9', '::g'])(
     'rejects %j',
     (text) => expect(parseIp(text)).toBeUndefined(),
   );
@@ -27,7 +33,8 @@ describe('address table matching (Kamailio permissions semantics)', () => {
     { group: 2, ip: '127.20.1.77', mask: 24, port: 5080, tag: null },
     { group: 3, ip: '::1', mask: 128, port: 0, tag: null },
     { group: 3, ip: '2001:db8:1::', mask: 64, port: 0, tag: null },
-    { group: 4, ip: '0.0.0.0', mask: 0, port: 0, tag: null },
+    { group: 4, ip: '127.0.0.0', mask: 1, port: 0, tag: null },
+    { group: 6, ip: '127.0.0.6', mask: 0, port: 0, tag: null },
     { group: 5, ip: 'not-an-ip', mask: 32, port: 0, tag: null },
     { group: 5, ip: '127.0.0.9', mask: 33, port: 0, tag: null },
   ]);
@@ -47,6 +54,13 @@ describe('address table matching (Kamailio permissions semantics)', () => {
     expect(table.allows('127.20.1.5', 2, 5080)).toBe(true);
     expect(table.allows('127.20.1.5', 2, 5081)).toBe(false);
     expect(table.allows('127.99.1.1', 4, 7)).toBe(true);
+    expect(table.allows('126.0.0.1', 4, 7)).toBe(true);
+    expect(table.allows('128.0.0.1', 4, 7)).toBe(false);
+  });
+
+  it('reads mask 0 as a host entry, as Kamailio 5.6 does', () => {
+    expect(table.allows('127.0.0.6', 6, 1)).toBe(true);
+    expect(table.allows('127.0.0.7', 6, 1)).toBe(false);
   });
 
   it('keeps families apart', () => {

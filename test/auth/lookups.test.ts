@@ -1,0 +1,236 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthCache } from '../../src/auth/auth-cache.js';
+import { signedCodec } from '../../src/cache/codec.js';
+import type { LookupStatus } from '../../src/cache/engine.js';
+import { MemcacheCluster } from '../../src/cluster/cluster.js';
+import { DeadlineError, SourceUnavailableError } from '../../src/errors.js';
+import { createKamailioDatabase, digestHa1, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
+import { MemcachedProcess, needBinary } from '../helpers/services.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { rawGet } from '../helpers/text-protocol.js';
+
+const ready = needBinary('memcached') && (await needKamailioDatabase());
+
+describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB and memcached', () => {
+  let db: KamailioDatabase;
+  let proxy: TcpProxy;
+  const servers: MemcachedProcess[] = [];
+  let cluster: MemcacheCluster;
+  let namespace = 0;
+
+  /** MySQL through the fault proxy, so tests can make it slow, silent or gone. */
+  const proxiedUrl = (): string => {
+    const url = new URL(db.url);
+    url.port = String(proxy.port);
+    return url.toString();
+  };
+
+  async function authCache(options: Partial<Parameters<typeof AuthCache.create>[0]> = {}): Promise<AuthCache> {
+    namespace += 1;
+    return AuthCache.create({
+      memcached: cluster,
+      mysql: { uri: proxiedUrl(), poolSize: 4 },
+      queryTimeoutMs: 2000,
+      ...options,
+      cache: { keyPrefix: `t${process.pid}n${namespace}:`, deadlineMs: 3000, ...options.cache },
+    });
+  }
+
+  beforeAll(async () => {
+    db = await createKamailioDatabase();
+    await loadFixtures(db);
+    proxy = await TcpProxy.start(Number(new URL(db.url).port || 3306));
+    for (let i = 0; i < 2; i++) servers.push(await MemcachedProcess.start());
+    cluster = new MemcacheCluster({ servers: servers.map((s) => s.address), timeoutMs: 300, failureThreshold: 2, probeIntervalMs: 200 });
+  });
+
+  afterAll(async () => {
+    cluster?.close();
+    await proxy?.stop();
+    await Promise.all(servers.map((s) => (s.running ? s.stop() : undefined)));
+    await db?.drop();
+  });
+
+  it('answers group membership: miss, hit, negative, and equal spellings share one entry', async () => {
+    const auth = await authCache();
+    const status: LookupStatus = {};
+    expect(await auth.isUserInGroup('alice', 'example.com', 'ipauth', status)).toBe(true);
+    expect(status.source).toBe('source');
+    expect(await auth.isUserInGroup('ALICE', 'example.com', 'IpAuth', status)).toBe(true);
+    expect(status.source).toBe('cache');
+    expect(await auth.isUserInGroup('bob', 'example.com', 'ipauth', status)).toBe(false);
+    expect(await auth.isUserInGroup('Bob ', 'example.com', 'ipauth', status)).toBe(false);
+    expect(status.source).toBe('cache');
+    expect(auth.engine.counters).toMatchObject({ loads: 2, hits: 1, negativeHits: 1 });
+    // Without use_domain the domain is not part of the question (Kamailio's default).
+    expect(await auth.isUserInGroup('alice', 'elsewhere.test', 'ipauth', status)).toBe(true);
+    expect(status.source).toBe('cache');
+    const key = await auth.keysFor({ user: 'alice', domain: 'example.com', group: 'ipauth' });
+    expect((await rawGet(Number(cluster.serverFor(key.group ?? '').split(':').pop()), key.group ?? ''))?.value).toBe('1');
+    await auth.close();
+  });
+
+  it('honours use_domain for groups and credentials', async () => {
+    const auth = await authCache({ lookups: { group: { useDomain: true }, credentials: { useDomain: true } } });
+    expect(await auth.isUserInGroup('trent', 'example.org', 'ipauth')).toBe(true);
+    expect(await auth.isUserInGroup('trent', 'example.com', 'ipauth')).toBe(false);
+    expect(await auth.isUserInGroup('trent', 'EXAMPLE.com', 'intl')).toBe(true);
+    expect((await auth.getCredentials('bob', 'example.org'))?.ha1).toBe(digestHa1('bob', 'example.org', 'bob-org-pw'));
+    expect(await auth.getCredentials('bob', 'example.net')).toBeUndefined();
+    await auth.close();
+  });
+
+  it('reads credentials as auth_db does, including the database’s trailing-space rule', async () => {
+    const auth = await authCache();
+    const alice = await auth.getCredentials('alice', 'example.com');
+    expect(alice).toEqual({
+      ha1: digestHa1('alice', 'example.com', 'alice-pw'),
+      ha1b: digestHa1('alice@example.com', 'example.com', 'alice-pw'),
+    });
+    expect((await auth.getCredentials('carol', 'example.com'))?.ha1).toBe(digestHa1('carol', 'example.com', 'carol-pw'));
+    expect(await auth.getCredentials('nobody', 'example.com')).toBeUndefined();
+    const status: LookupStatus = {};
+    expect(await auth.getCredentials('NOBODY', 'example.com', status)).toBeUndefined();
+    expect(status.source).toBe('cache');
+    await auth.close();
+  });
+
+  it('reads the plain password only with calculate_ha1', async () => {
+    const auth = await authCache({ lookups: { credentials: { calculateHa1: true } } });
+    expect((await auth.getCredentials('dave', 'example.com'))?.password).toBe('dave-pw');
+    await auth.close();
+  });
+
+  it('checks addresses from one cached copy of the table', async () => {
+    const auth = await authCache();
+    expect(await auth.allowAddress('127.0.0.1', 1, 5060)).toBe(true);
+    expect(await auth.allowAddress('127.0.0.1', 1, 5061)).toBe(false);
+    expect(await auth.allowAddress('127.10.9.8', 1, 1)).toBe(true);
+    expect(await auth.allowAddress('::1', 1, 9)).toBe(true);
+    expect(await auth.allowAddress('127.40.50.1', 2, 0)).toBe(true);
+    expect(await auth.allowAddress('::ffff:127.0.0.1', 1, 0)).toBe(false);
+    expect(auth.engine.counters.loads).toBe(1);
+    await auth.close();
+  });
+
+  it('never caches a load that raced an invalidation', async () => {
+    const auth = await authCache();
+    const key = (await auth.keysFor({ user: 'erin', domain: 'example.com', group: 'ops' })).group ?? '';
+    proxy.delayMs = 200;
+    try {
+      const lookup = auth.isUserInGroup('erin', 'example.com', 'ops');
+      await new Promise((r) => setTimeout(r, 80));
+      await auth.engine.invalidate(key);
+      expect(await lookup).toBe(true);
+    } finally {
+      proxy.delayMs = 0;
+    }
+    expect(auth.engine.counters.staleSetsPrevented).toBe(1);
+    const status: LookupStatus = {};
+    expect(await auth.isUserInGroup('erin', 'example.com', 'ops', status)).toBe(true);
+    expect(status.source).toBe('source');
+    await auth.close();
+  });
+
+  it('lets two processes missing the same key at once run exactly one SQL query', async () => {
+    namespace += 1;
+    const prefix = `t${process.pid}n${namespace}:`;
+    proxy.delayMs = 150;
+    const startAt = Date.now() + 2500;
+    const script = `
+      import { AuthCache } from './src/index.ts';
+      const auth = await AuthCache.create({
+        memcached: { servers: ${JSON.stringify(servers.map((s) => s.address))} },
+        mysql: { uri: ${JSON.stringify(proxiedUrl())}, poolSize: 1 },
+        cache: { keyPrefix: ${JSON.stringify(prefix)}, deadlineMs: 5000 },
+      });
+      await new Promise((r) => setTimeout(r, ${startAt} - Date.now()));
+      const member = await auth.isUserInGroup('alice', 'example.com', 'voicemail');
+      console.log(JSON.stringify({ member, loads: auth.engine.counters.loads }));
+      await auth.close();
+    `;
+    try {
+      const results = (await Promise.all([runScript(script), runScript(script)])).map(
+        (out) => JSON.parse(out) as { member: boolean; loads: number },
+      );
+      expect(results.map((r) => r.member)).toEqual([true, true]);
+      expect(results[0]!.loads + results[1]!.loads).toBe(1);
+    } finally {
+      proxy.delayMs = 0;
+    }
+  });
+
+  it('keeps answering from the cache while MySQL is down, and fails or denies a miss as configured', async () => {
+    const failing = await authCache({ cache: { deadlineMs: 1500 } });
+    const denying = await authCache({ cache: { onSourceError: 'deny', deadlineMs: 1500 } });
+    expect(await failing.isUserInGroup('alice', 'example.com', 'voicemail')).toBe(true);
+    await proxy.stop();
+    try {
+      expect(await failing.isUserInGroup('alice', 'example.com', 'voicemail')).toBe(true);
+      const error = await failing.isUserInGroup('trent', 'example.com', 'intl').catch((e: unknown) => e);
+      expect(error instanceof SourceUnavailableError || error instanceof DeadlineError).toBe(true);
+      expect(await denying.isUserInGroup('trent', 'example.com', 'intl')).toBe(false);
+      expect(await denying.getCredentials('alice', 'example.com')).toBeUndefined();
+    } finally {
+      await proxy.resume();
+    }
+    await failing.close();
+    await denying.close();
+  });
+
+  it('never waits past its deadline when MySQL accepts but never answers', async () => {
+    const auth = await authCache({ cache: { deadlineMs: 400 } });
+    proxy.mode = 'blackhole';
+    try {
+      const started = Date.now();
+      const error = await auth.isUserInGroup('frank', '', 'ipauth').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DeadlineError);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      proxy.mode = 'forward';
+    }
+    await auth.close();
+  });
+
+  it('goes to MySQL when a memcached server is killed', async () => {
+    const auth = await authCache();
+    const victim = servers[0]!;
+    await victim.kill();
+    try {
+      for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'trent']) {
+        await auth.isUserInGroup(user, 'example.com', 'ipauth');
+      }
+      expect(await auth.isUserInGroup('alice', 'example.com', 'ipauth')).toBe(true);
+      expect(await auth.isUserInGroup('bob', 'example.com', 'ipauth')).toBe(false);
+    } finally {
+      await victim.restart();
+    }
+    await auth.close();
+  });
+
+  it('treats a forged signed entry as a miss and answers from MySQL', async () => {
+    const auth = await authCache({ cache: { codec: signedCodec('cluster secret for the tests!!') } });
+    expect(await auth.isUserInGroup('bob', 'example.com', 'ipauth')).toBe(false);
+    const key = (await auth.keysFor({ user: 'bob', domain: 'example.com', group: 'ipauth' })).group ?? '';
+    // An attacker with access to memcached writes "member" without the secret.
+    await cluster.set(key, 's1:9999999999:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA:v1');
+    expect(await auth.isUserInGroup('bob', 'example.com', 'ipauth')).toBe(false);
+    expect(auth.engine.counters.forged).toBe(1);
+    await auth.close();
+  });
+});
+
+function runScript(script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      if (code === 0) resolve(out.trim());
+      else reject(new Error(`script exited ${code}: ${out}`));
+    });
+  });
+}
