@@ -37,3 +37,6 @@ import { ConfigError } from './config/errors.js';
 
 /** Every authring error class by its stable code, for matching without `instanceof`. */
 export const errors = { ...coreErrors, E_CONFIG: ConfigError } as const;
+export { authCacheOptions, createAuthCache } from './auth/from-config.js';
+export { ProxyNode, type ProxyNodeOptions, type ProxyNodeEvents } from './runtime/proxy-node.js';
+export { registerMetrics, type MetricsSource, type MetricsOptions } from './metrics/prometheus.js';

@@ -1,6 +1,8 @@
 import { createPool, type Pool } from 'mysql2/promise';
 import { ReadThroughCache, type LookupStatus } from '../cache/engine.js';
 import type { ReadThroughOptions } from '../cache/options.js';
+import type { CacheCounters } from '../cache/counters.js';
+import type { ClusterStats } from '../cluster/cluster.js';
 import { MemcacheCluster } from '../cluster/cluster.js';
 import type { MemcacheClusterOptions } from '../cluster/options.js';
 import { DeadlineError, InvalidArgumentError, SourceUnavailableError } from '../errors.js';
@@ -127,6 +129,11 @@ export class AuthCache {
       credentials: await this.credentials.key(question.user, question.domain),
       ...(question.group === undefined ? {} : { group: await this.groups.key(question.user, question.domain, question.group) }),
     };
+  }
+
+  /** A snapshot of the engine's counters and every memcached server's counters and state. */
+  stats(): { readonly cache: CacheCounters; readonly memcached: ClusterStats } {
+    return { cache: { ...this.engine.counters }, memcached: this.cluster.stats() };
   }
 
   /** Closes what AuthCache created (not a cluster or pool the caller passed in). */

@@ -151,6 +151,11 @@ export class ReadThroughCache {
       value === null
         ? (options.negativeTtlSeconds ?? this.options.negativeTtlSeconds)
         : this.jittered(options.ttlSeconds ?? this.options.ttlSeconds);
+    if (ttl === 0) {
+      // Negative answers are not cached: give the key back to the next caller.
+      await this.store.delete(key, { cas, timeoutMs: this.cacheTimeout(deadline) }).catch(() => undefined);
+      return;
+    }
     const encoded = this.options.codec.encode(key, value, this.options.now() + ttl * 1000);
     try {
       const stored = await this.store.cas(key, encoded, cas, {

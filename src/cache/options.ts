@@ -5,7 +5,7 @@ import { plainCodec, type ValueCodec } from './codec.js';
 export interface ReadThroughOptions {
   /** Seconds a loaded value stays cached. @default 300 */
   readonly ttlSeconds?: number;
-  /** Seconds a "no such row" answer stays cached. @default 60 */
+  /** Seconds a "no such row" answer stays cached; 0 does not cache such answers. @default 60 */
   readonly negativeTtlSeconds?: number;
   /**
    * Fraction of the TTL randomly taken off each entry (0..0.5), so entries loaded together do not
@@ -67,7 +67,7 @@ export function resolveReadThroughOptions(options: ReadThroughOptions): Resolved
     now: options.now ?? Date.now,
   };
   checkRange('ttlSeconds', resolved.ttlSeconds, 1, 2_592_000, true);
-  checkRange('negativeTtlSeconds', resolved.negativeTtlSeconds, 1, 2_592_000, true);
+  checkRange('negativeTtlSeconds', resolved.negativeTtlSeconds, 0, 2_592_000, true);
   checkRange('jitter', resolved.jitter, 0, 0.5, false);
   checkRange('deadlineMs', resolved.deadlineMs, 1, 600_000, false);
   checkRange('cacheTimeoutMs', resolved.cacheTimeoutMs, 1, 600_000, false);

@@ -83,7 +83,7 @@ export interface CacheConfig {
   readonly onSourceError: SourceErrorPolicy;
   /** `lease_ms`: milliseconds one node's load of a missing key holds the other nodes off. @default 2000 */
   readonly leaseMs: number;
-  /** `refresh_ahead`: fraction 0..0.9 of the TTL after which a hot key is refreshed early; 0 is off. @default 0 */
+  /** `refresh_ahead`: fraction 0..0.9 of the TTL; a hit within that much of expiry reloads the key early, in the background; 0 is off; needs `codec: signed`. @default 0 */
   readonly refreshAhead: number;
   /** `stale_ttl_s`: seconds past expiry a signed entry may still be served while MySQL is down; 0 is off. @default 0 */
   readonly staleTtlSeconds: number;

@@ -82,8 +82,8 @@ function warnRisks(ctx: ConfigContext, section: MapReader<Key>, cache: CacheConf
   if (section.has('jitter') && cache.jitter === 0) {
     warn('jitter', 'entries written together (after a restart or flush) expire together and reload MySQL in one burst');
   }
-  if (cache.refreshAhead > 0 && cache.refreshAhead >= 1 - cache.jitter) {
-    warn('refresh_ahead', `jitter can shorten a TTL to ${Number((1 - cache.jitter).toFixed(3))} of itself, so entries may expire before the refresh point`);
+  if (cache.refreshAhead > 0 && cache.codec === 'plain') {
+    warn('refresh_ahead', 'has no effect: plain entries carry no expiry to refresh ahead of; set codec: signed');
   }
   if (cache.staleTtlSeconds > 0 && cache.codec === 'plain') {
     warn('stale_ttl_s', 'has no effect: only signed entries are served stale; set codec: signed');
