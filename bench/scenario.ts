@@ -1,0 +1,80 @@
+/** What a scenario module exports, and what it hands back to `bench/run.ts`. */
+
+/** A table row; cells are preformatted text. */
+export type TableRow = readonly string[];
+
+/** A result table. */
+export interface Table {
+  readonly title: string;
+  readonly headers: readonly string[];
+  readonly rows: readonly TableRow[];
+  /** Leading columns that hold text (left-aligned); the rest are figures. @default 1 */
+  readonly textColumns?: number;
+}
+
+/** A performance target and whether this run met it. */
+export interface TargetResult {
+  readonly name: string;
+  /** The rule, e.g. "p50 ratio ≤ 1.15". */
+  readonly criterion: string;
+  /** What was measured, e.g. "1.08". */
+  readonly measured: string;
+  readonly pass: boolean;
+}
+
+export interface ScenarioResult {
+  readonly tables: readonly Table[];
+  readonly targets: readonly TargetResult[];
+  /** Extra lines: per-round figures, setup details. */
+  readonly notes: readonly string[];
+}
+
+export interface ScenarioContext {
+  /** memcached servers, `host:port`, loopback only. */
+  readonly servers: readonly string[];
+  /** Interleaved rounds per figure (the scenario's default unless `--rounds` is given). */
+  readonly rounds: number;
+  /** Progress output. */
+  log(line: string): void;
+}
+
+export interface Scenario {
+  /** Command-line name, e.g. `single-get`. */
+  readonly name: string;
+  readonly title: string;
+  /** One paragraph: what it measures and how. */
+  readonly description: string;
+  /** Rounds when `--rounds` is not given. */
+  readonly defaultRounds: number;
+  run(context: ScenarioContext): Promise<ScenarioResult>;
+}
+
+/** Milliseconds as microseconds text: one decimal below 100 µs, whole numbers above. */
+export function us(ms: number): string {
+  if (!Number.isFinite(ms)) return 'n/a';
+  const micros = ms * 1000;
+  return micros < 100 ? `${micros.toFixed(1)} µs` : `${Math.round(micros).toLocaleString('en-US')} µs`;
+}
+
+/** A rate as whole numbers with thousands separators. */
+export function rate(perSec: number): string {
+  return Number.isFinite(perSec) ? Math.round(perSec).toLocaleString('en-US') : 'n/a';
+}
+
+/** A ratio with two decimals and an `x`. */
+export function ratio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}x` : 'n/a';
+}
+
+/** Median and interquartile range of per-round ratios, e.g. `median 1.04 (middle half 0.98–1.09, 12 rounds)`. */
+export function spread(ratios: readonly number[]): string {
+  const sorted = ratios.filter((r) => Number.isFinite(r)).sort((a, b) => a - b);
+  if (sorted.length === 0) return 'n/a';
+  const at = (q: number): number => {
+    const pos = (sorted.length - 1) * q;
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    return (sorted[lo] ?? NaN) + ((sorted[hi] ?? NaN) - (sorted[lo] ?? NaN)) * (pos - lo);
+  };
+  return `median ${at(0.5).toFixed(2)} (middle half ${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)}, ${sorted.length} rounds)`;
+}
