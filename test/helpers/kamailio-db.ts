@@ -31,44 +31,19 @@
  * Outside CI a test whose MariaDB or schema files are missing is skipped
  * ({@link needKamailioDatabase}); with `CI=true` it fails.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import mysql, { type Pool, type QueryResult, type RowDataPacket } from 'mysql2/promise';
+import {
+  findKamailioSchemaFiles,
+  KAMAILIO_SCHEMA_FILES,
+  KAMAILIO_SCHEMA_PACKAGE as SCHEMA_PACKAGE,
+  loadKamailioSchema,
+} from '../../tools/kamailio-schema.js';
 import { IN_CI, mysqlUrl, needTcp } from './services.js';
 
-/** The Kamailio schema files loaded into every database, in load order. */
-export const KAMAILIO_SCHEMA_FILES = [
-  'standard-create.sql', // the `version` table the other scripts insert into
-  'group-create.sql',
-  'auth_db-create.sql',
-  'permissions-create.sql',
-] as const;
-
-/** The Debian package that installs {@link KAMAILIO_SCHEMA_FILES}. */
-const SCHEMA_PACKAGE = 'kamailio-mysql-modules';
+export { findKamailioSchemaFiles, KAMAILIO_SCHEMA_FILES };
 
 const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]|::1)$/;
-
-/**
- * Finds the schema files through `dpkg -L kamailio-mysql-modules`.
- *
- * @returns absolute paths in {@link KAMAILIO_SCHEMA_FILES} order, or `undefined` when the
- *   package (or one of the files) is not installed.
- */
-export function findKamailioSchemaFiles(): string[] | undefined {
-  const listing = spawnSync('dpkg', ['-L', SCHEMA_PACKAGE], { encoding: 'utf8', timeout: 10_000 });
-  if (listing.error !== undefined || listing.status !== 0) return undefined;
-  const installed = listing.stdout.split('\n').map((line) => line.trim());
-  const found: string[] = [];
-  for (const name of KAMAILIO_SCHEMA_FILES) {
-    const file = installed.find((p) => p.endsWith(`/mysql/${name}`));
-    if (file === undefined || !existsSync(file)) return undefined;
-    found.push(file);
-  }
-  return found;
-}
 
 /** Host and port of the MariaDB {@link mysqlUrl} points at; throws unless it is loopback. */
 function mysqlEndpoint(): { host: string; port: number } {
@@ -165,14 +140,7 @@ export async function createKamailioDatabase(): Promise<KamailioDatabase> {
   };
 
   try {
-    for (const file of files) {
-      const sql = await readFile(file, 'utf8');
-      try {
-        await pool.query(sql);
-      } catch (error) {
-        throw new Error(`loading ${file} into ${name} failed: ${(error as Error).message}`, { cause: error });
-      }
-    }
+    await loadKamailioSchema(pool, files, name);
     const [rows] = await pool.query<RowDataPacket[]>(
       'SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLLATION_NAME AS coll FROM information_schema.COLUMNS ' +
         'WHERE TABLE_SCHEMA = ? AND COLLATION_NAME IS NOT NULL ORDER BY TABLE_NAME, ORDINAL_POSITION',
