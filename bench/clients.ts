@@ -1,6 +1,9 @@
 import Memcached from 'memcached';
 import memjs from 'memjs';
-import { MemcacheCluster } from '../src/index.js';
+import type { MemcacheCluster as Cluster } from '../src/index.js';
+import { library } from './subject.js';
+
+const { MemcacheCluster } = library;
 
 /** The clients every scenario compares, behind one small promise interface. */
 export type ClientId = 'cluster' | 'memjs' | 'memcached';
@@ -24,7 +27,7 @@ export interface BenchClient {
 }
 
 /** authring's cluster client with its default options. */
-export function clusterClient(servers: readonly string[]): BenchClient & { readonly cluster: MemcacheCluster } {
+export function clusterClient(servers: readonly string[]): BenchClient & { readonly cluster: Cluster } {
   const cluster = new MemcacheCluster({ servers });
   return {
     id: 'cluster',

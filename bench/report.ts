@@ -1,3 +1,4 @@
+import { SUBJECT_SOURCE } from './subject.js';
 import type { Scenario, ScenarioResult, Table } from './scenario.js';
 
 /** The machine and software a run happened on. */
@@ -100,13 +101,14 @@ export function markdownReport(
       '(1.10x = 10% slower), for ops/s higher is better. Targets are judged on the pooled ratio.',
     '- Raw memjs uses its own key placement (a hash modulo the server count), one socket per server and ' +
       'Nagle\u2019s algorithm left on; MemcacheCluster adds ketama placement, a deadline timer per request, ' +
-      'health tracking and counters on top of memjs\u2019s request layer, with `TCP_NODELAY` set; the ' +
+      'health tracking and counters on top of memjs\u2019s request layer, with `TCP_NODELAY` set and the ' +
+      'requests of one tick corked into one write; the ' +
       'memcached package speaks the text protocol over a pool of up to 10 sockets per server. Each client ' +
       'reads keys it wrote itself.',
-    '- MemcacheCluster is loaded from `src/` through tsx, whose esbuild transform keeps function names ' +
-      'by wrapping each named closure in a `__name()` call when it is created; the per-request closure ' +
-      'in `ServerConnection.exchange` pays that on every request. memjs and memcached run as plain ' +
-      'JavaScript, as does the built `dist/` that applications load. See `bench/README.md`.',
+    `- MemcacheCluster is loaded from \`${SUBJECT_SOURCE}/\`` +
+      (SUBJECT_SOURCE === 'dist'
+        ? ' (the compiled build applications run, which `npm run bench` makes first).'
+        : ' through tsx, because there was no build; tsx adds a small per-closure cost. See `bench/README.md`.'),
     '- These are regression benchmarks, not tests: compare a run with this file on the same machine, and ' +
       'rerun before believing a change of a few percent.',
     '',

@@ -7,7 +7,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MemcacheCluster } from '../src/index.js';
+import { library } from './subject.js';
+
+const { MemcacheCluster } = library;
 import { benchServers } from './config.js';
 import { markdownReport, textTable, type Environment } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
