@@ -20,6 +20,7 @@ import {
   describeStatus,
   getRequest,
   incrementRequest,
+  multiGetRequest,
   storeRequest,
   touchRequest,
 } from './protocol.js';
@@ -192,9 +193,9 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
     }
     await Promise.all(
       [...batches].map(async ([node, { route, callerKeys }]) => {
-        const requests = [...callerKeys.keys()].map((wireKey) => getRequest(wireKey, true));
+        const wireKeys = [...callerKeys.keys()];
         try {
-          const responses = await node.callBatch(requests, timeoutMs);
+          const responses = await node.callBatch(multiGetRequest(wireKeys), timeoutMs);
           let found = 0;
           for (const response of responses) {
             if (response.status !== Status.OK) continue;
@@ -205,7 +206,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
             }
           }
           node.counters.hits += found;
-          node.counters.misses += requests.length - found;
+          node.counters.misses += wireKeys.length - found;
           if (route.fallback) node.counters.fallbackServed += 1;
         } catch (error) {
           failures.push({ server: node.address, keys: [...callerKeys.values()].flat(), error: asAuthringError(error) });

@@ -2,7 +2,7 @@ import memjs from 'memjs';
 import type { Message, ResponseCallback } from 'memjs';
 import type { Socket } from 'node:net';
 import { ConnectionError, TimeoutError } from '../errors.js';
-import { Opcode, bareRequest } from './protocol.js';
+import { HEADER_BYTES, Opcode } from './protocol.js';
 import type { ServerSpec } from './server-spec.js';
 
 /** One parsed binary-protocol response. */
@@ -35,6 +35,8 @@ export interface ConnectionOptions {
  * Sockets run with Nagle off (a lone request is never held back), so without the corking every
  * request would cost its own syscall and packet under concurrency.
  */
+const EMPTY = Buffer.alloc(0);
+
 class GuardedServer extends memjs.Server {
   private corked: Socket | undefined;
 
@@ -49,6 +51,41 @@ class GuardedServer extends memjs.Server {
       });
     }
     super.write(blob);
+  }
+
+  /**
+   * Parses responses in place. memjs copies its whole pending buffer on every chunk and slices
+   * each message apart twice; a large pipelined reply then costs quadratic copying.
+   */
+  override responseHandler(chunk: Buffer): void {
+    const buffer = this.responseBuffer.length > 0 ? Buffer.concat([this.responseBuffer, chunk]) : chunk;
+    let offset = 0;
+    while (buffer.length - offset >= HEADER_BYTES) {
+      const bodyLength = buffer.readUInt32BE(offset + 8);
+      const end = offset + HEADER_BYTES + bodyLength;
+      if (buffer.length < end) break;
+      const keyLength = buffer.readUInt16BE(offset + 2);
+      const extrasLength = buffer.readUInt8(offset + 4);
+      const extrasEnd = offset + HEADER_BYTES + extrasLength;
+      this.respond({
+        header: {
+          magic: buffer.readUInt8(offset),
+          opcode: buffer.readUInt8(offset + 1),
+          keyLength,
+          extrasLength,
+          dataType: buffer.readUInt8(offset + 5),
+          status: buffer.readUInt16BE(offset + 6),
+          totalBodyLength: bodyLength,
+          opaque: buffer.readUInt32BE(offset + 12),
+          cas: buffer.subarray(offset + 16, offset + HEADER_BYTES),
+        },
+        extras: buffer.subarray(offset + HEADER_BYTES, extrasEnd),
+        key: buffer.subarray(extrasEnd, extrasEnd + keyLength),
+        val: buffer.subarray(extrasEnd + keyLength, end),
+      });
+      offset = end;
+    }
+    this.responseBuffer = offset === buffer.length ? EMPTY : buffer.subarray(offset);
   }
 
   override sock(sasl: boolean, go: (socket: Socket) => void): void {
@@ -90,6 +127,10 @@ export class ServerConnection {
       conntimeout: options.connectTimeoutMs / 1000,
       keepAlive: options.keepAlive,
     });
+    // memjs would pick SASL credentials up from MEMCACHIER_*/MEMCACHE_* environment variables;
+    // authring speaks to plain memcached only, and parses responses itself.
+    this.server.username = undefined;
+    this.server.password = undefined;
   }
 
   /** Sends one request and resolves with its response, or rejects at the deadline. */
@@ -98,11 +139,11 @@ export class ServerConnection {
   }
 
   /**
-   * Sends quiet requests (e.g. GETKQ) followed by a NOOP in one write and resolves with every
-   * response that arrived before the NOOP's.
+   * Sends a pipelined batch of quiet requests ending in a NOOP (see `multiGetRequest`) in one
+   * write and resolves with every response that arrived before the NOOP's.
    */
-  sendQuietBatch(requests: readonly Buffer[], timeoutMs: number): Promise<Response[]> {
-    return this.exchange(Buffer.concat([...requests, bareRequest(Opcode.NOOP)]), timeoutMs, undefined, true) as Promise<Response[]>;
+  sendQuietBatch(batch: Buffer, timeoutMs: number): Promise<Response[]> {
+    return this.exchange(batch, timeoutMs, undefined, true) as Promise<Response[]>;
   }
 
   /** Ends the socket; requests still waiting fail with a connection error. */

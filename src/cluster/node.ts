@@ -81,9 +81,9 @@ export class ClusterNode {
   }
 
   /** Sends a pipelined quiet batch (see {@link ServerConnection.sendQuietBatch}). */
-  callBatch(requests: readonly Buffer[], timeoutMs: number): Promise<Response[]> {
+  callBatch(batch: Buffer, timeoutMs: number): Promise<Response[]> {
     this.counters.requests += 1;
-    return this.track(this.connection.sendQuietBatch(requests, timeoutMs));
+    return this.track(this.connection.sendQuietBatch(batch, timeoutMs));
   }
 
   /** A request that bypasses failure counting: background probes and recovery use it. */

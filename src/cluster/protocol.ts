@@ -1,7 +1,5 @@
-import memjs from 'memjs';
-
 /**
- * memcached binary-protocol requests, built with memjs's buffer layout. The protocol is
+ * memcached binary-protocol requests (the framing memjs's `Server` sends and parses). The protocol is
  * length-prefixed, so no key or value can be read as a command; keys still pass `toWireKey` so
  * text-protocol peers sharing the servers stay safe.
  */
@@ -47,17 +45,54 @@ export function describeStatus(status: number): string {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Bytes of a request header. */
+export const HEADER_BYTES = 24;
+
+/**
+ * Writes one request header at `offset`. The opaque stays 0; the connection stamps its own when
+ * it sends. Keys are wire keys (printable ASCII), so their byte length is their string length.
+ */
+function writeHeader(buffer: Buffer, offset: number, opcode: number, keyLength: number, extrasLength: number, bodyLength: number, cas: bigint): void {
+  buffer.writeUInt8(0x80, offset);
+  buffer.writeUInt8(opcode, offset + 1);
+  buffer.writeUInt16BE(keyLength, offset + 2);
+  buffer.writeUInt8(extrasLength, offset + 4);
+  buffer.writeUInt8(0, offset + 5);
+  buffer.writeUInt16BE(0, offset + 6);
+  buffer.writeUInt32BE(bodyLength, offset + 8);
+  buffer.writeUInt32BE(0, offset + 12);
+  buffer.writeBigUInt64BE(cas, offset + 16);
+}
 
 /** A request without an opaque; the connection stamps one when it sends. */
 function request(opcode: number, key: string, extras: Buffer = EMPTY, value: Buffer = EMPTY, cas = 0n): Buffer {
-  const buffer = memjs.Utils.makeRequestBuffer(opcode, key, extras, value, 0);
-  if (cas !== 0n) buffer.writeBigUInt64BE(cas, 16);
+  const keyLength = Buffer.byteLength(key, 'latin1');
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + extras.length + keyLength + value.length);
+  writeHeader(buffer, 0, opcode, keyLength, extras.length, extras.length + keyLength + value.length, cas);
+  extras.copy(buffer, HEADER_BYTES);
+  buffer.write(key, HEADER_BYTES + extras.length, 'latin1');
+  value.copy(buffer, HEADER_BYTES + extras.length + keyLength);
   return buffer;
 }
 
-/** GET (or GETKQ for pipelined multi-get, whose misses stay silent). */
-export function getRequest(key: string, quiet = false): Buffer {
-  return request(quiet ? Opcode.GETKQ : Opcode.GET, key);
+/** GET. */
+export function getRequest(key: string): Buffer {
+  return request(Opcode.GET, key);
+}
+
+/** A pipelined multi-get in one buffer: a GETKQ per key (misses stay silent), then a NOOP. */
+export function multiGetRequest(keys: readonly string[]): Buffer {
+  let size = HEADER_BYTES;
+  for (const key of keys) size += HEADER_BYTES + key.length;
+  const buffer = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (const key of keys) {
+    writeHeader(buffer, offset, Opcode.GETKQ, key.length, 0, key.length, 0n);
+    buffer.write(key, offset + HEADER_BYTES, 'latin1');
+    offset += HEADER_BYTES + key.length;
+  }
+  writeHeader(buffer, offset, Opcode.NOOP, 0, 0, 0, 0n);
+  return buffer;
 }
 
 /** SET or ADD with flags and TTL; a non-zero `cas` makes SET a compare-and-swap. */

@@ -46,6 +46,11 @@ declare module 'memjs' {
     connected: boolean;
     timeoutSet: boolean;
     _socket: Socket | undefined;
+    responseBuffer: Buffer;
+    username: string | undefined;
+    password: string | undefined;
+    responseHandler(chunk: Buffer): void;
+    respond(response: Message): void;
     onResponse(seq: number, callback: ResponseCallback): void;
     onError(seq: number, callback: (error: unknown) => void): void;
     error(error: unknown): void;
