@@ -2,7 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import { AddressTable, type AddressRow } from './address-table.js';
-import { cacheKey } from './cache-key.js';
+import type { KeySpace } from './key-space.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { AddressTableColumns } from './tables.js';
 
@@ -24,7 +24,7 @@ export class AddressLookup {
     private readonly engine: ReadThroughCache,
     private readonly db: SqlClient,
     columns: AddressTableColumns,
-    private readonly prefix: string,
+    private readonly space: KeySpace,
     private readonly queryTimeoutMs: number,
     private readonly checkMs: number,
     private readonly now: () => number = Date.now,
@@ -36,8 +36,8 @@ export class AddressLookup {
   }
 
   /** The cache key of the whole table. */
-  get key(): string {
-    return cacheKey(this.prefix, 'address', 'table');
+  key(): Promise<string> {
+    return this.space.key('address', ['table']);
   }
 
   /** Kamailio's `allow_address(group, ip, port)`; port 0 matches only rows with port 0. */
@@ -57,7 +57,7 @@ export class AddressLookup {
     }
     return this.refresh.run('table', async () => {
       try {
-        const text = await this.engine.getOrLoad(this.key, ({ deadlineMs }) => this.load(deadlineMs), { status });
+        const text = await this.space.lookup(this.engine, 'address', ['table'], ({ deadlineMs }) => this.load(deadlineMs), status);
         if (text !== this.text || !this.table) {
           this.table = new AddressTable(text === null ? [] : (JSON.parse(text) as AddressRow[]));
           this.text = text ?? undefined;

@@ -9,6 +9,8 @@ import { DeadlineError, InvalidArgumentError, SourceUnavailableError } from '../
 import { AddressLookup } from './address.js';
 import { CredentialsLookup, type Credentials } from './credentials.js';
 import { GroupLookup } from './group.js';
+import { KeySpace } from './key-space.js';
+import { NamespaceGeneration } from '../cache/namespace.js';
 import { SqlClient } from './sql.js';
 import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS, type AddressTableColumns, type CredentialsTable, type GroupTable } from './tables.js';
 
@@ -44,6 +46,11 @@ export interface AuthCacheOptions {
     readonly onSourceError?: 'fail' | 'deny';
     /** Milliseconds between a node's re-reads of the cached address table. @default 1000 */
     readonly addressCheckMs?: number;
+    /**
+     * Milliseconds between a node's re-reads of the namespace generation; a namespace-wide
+     * invalidation reaches every node within it. @default 1000
+     */
+    readonly namespaceCheckMs?: number;
   };
   /** Milliseconds one SQL query may run. @default 1000 */
   readonly queryTimeoutMs?: number;
@@ -66,6 +73,12 @@ export class AuthCache {
     readonly cluster: MemcacheCluster,
     /** The read-through engine, with its counters. */
     readonly engine: ReadThroughCache,
+    /** The namespace's keys and generation. */
+    readonly keySpace: KeySpace,
+    /** MySQL, for the invalidation layer (triggers, change log). */
+    readonly sql: SqlClient,
+    /** The table and column names in force. */
+    readonly tables: { readonly group: GroupTable; readonly credentials: CredentialsTable; readonly address: AddressTableColumns },
     private readonly groups: GroupLookup,
     private readonly credentials: CredentialsLookup,
     private readonly addresses: AddressLookup,
@@ -92,12 +105,18 @@ export class AuthCache {
       if (!/^[\x21-\x7e]{0,64}$/.test(prefix)) throw new InvalidArgumentError('keyPrefix must be up to 64 printable ASCII characters without spaces');
       const queryTimeoutMs = options.queryTimeoutMs ?? 1000;
       const engine = new ReadThroughCache(cluster, cache);
+      const space = new KeySpace(prefix, new NamespaceGeneration(cluster, `${prefix}ns`, cache.namespaceCheckMs ?? 1000));
+      const tables = {
+        group: { ...GROUP_DEFAULTS, ...options.lookups?.group },
+        credentials: { ...CREDENTIALS_DEFAULTS, ...options.lookups?.credentials },
+        address: { ...ADDRESS_DEFAULTS, ...options.lookups?.address },
+      };
       const [groups, credentials] = await Promise.all([
-        GroupLookup.create(engine, db, { ...GROUP_DEFAULTS, ...options.lookups?.group }, prefix, queryTimeoutMs),
-        CredentialsLookup.create(engine, db, { ...CREDENTIALS_DEFAULTS, ...options.lookups?.credentials }, prefix, queryTimeoutMs),
+        GroupLookup.create(engine, db, tables.group, space, queryTimeoutMs),
+        CredentialsLookup.create(engine, db, tables.credentials, space, queryTimeoutMs),
       ]);
-      const addresses = new AddressLookup(engine, db, { ...ADDRESS_DEFAULTS, ...options.lookups?.address }, prefix, queryTimeoutMs, cache.addressCheckMs ?? 1000);
-      return new AuthCache(cluster, engine, groups, credentials, addresses, cache.onSourceError ?? 'fail', closeOwned);
+      const addresses = new AddressLookup(engine, db, tables.address, space, queryTimeoutMs, cache.addressCheckMs ?? 1000);
+      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, cache.onSourceError ?? 'fail', closeOwned);
     } catch (error) {
       await closeOwned();
       throw error;
@@ -123,12 +142,30 @@ export class AuthCache {
     return this.guard(() => this.addresses.allowAddress(ip, group, port, status), false);
   }
 
-  /** The cache keys of one user's answers, for invalidation. */
+  /**
+   * The cache keys of a user's answers in the current namespace generation: one per class of
+   * spellings the database treats as equal.
+   */
   async keysFor(question: { user: string; domain: string; group?: string }): Promise<{ credentials: string; group?: string }> {
     return {
       credentials: await this.credentials.key(question.user, question.domain),
       ...(question.group === undefined ? {} : { group: await this.groups.key(question.user, question.domain, question.group) }),
     };
+  }
+
+  /** The cache key of the address table in the current namespace generation. */
+  addressKey(): Promise<string> {
+    return this.addresses.key();
+  }
+
+  /** The current namespace generation (part of every key). */
+  namespaceGeneration(): Promise<bigint> {
+    return this.keySpace.generation.current();
+  }
+
+  /** Forgets this node's in-process copy of the address table, so the next check re-reads it. */
+  forgetAddressTable(): void {
+    this.addresses.forget();
   }
 
   /** A snapshot of the engine's counters and every memcached server's counters and state. */

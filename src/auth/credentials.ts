@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
-import { cacheKey } from './cache-key.js';
+import type { KeySpace } from './key-space.js';
 import { NameNormalizer } from './collation.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { CredentialsTable } from './tables.js';
@@ -25,14 +25,14 @@ export class CredentialsLookup {
     private readonly engine: ReadThroughCache,
     private readonly db: SqlClient,
     private readonly table: CredentialsTable,
-    private readonly prefix: string,
+    private readonly space: KeySpace,
     private readonly queryTimeoutMs: number,
     private readonly names: { user: NameNormalizer; domain: NameNormalizer },
     private readonly sql: string,
   ) {}
 
   /** Reads the columns' collations and prepares the query. */
-  static async create(engine: ReadThroughCache, db: SqlClient, table: CredentialsTable, prefix: string, queryTimeoutMs: number): Promise<CredentialsLookup> {
+  static async create(engine: ReadThroughCache, db: SqlClient, table: CredentialsTable, space: KeySpace, queryTimeoutMs: number): Promise<CredentialsLookup> {
     const [user, domain] = await Promise.all(
       [table.userColumn, table.domainColumn].map((column) => NameNormalizer.forColumn(db, table.table, column, queryTimeoutMs)),
     );
@@ -44,21 +44,27 @@ export class CredentialsLookup {
     const where = [`${identifier(table.userColumn)} = ?`];
     if (table.useDomain) where.push(`${identifier(table.domainColumn)} = ?`);
     const sql = `SELECT ${columns.join(', ')} FROM ${identifier(table.table)} WHERE ${where.join(' AND ')}`;
-    return new CredentialsLookup(engine, db, table, prefix, queryTimeoutMs, { user: user!, domain: domain! }, sql);
+    return new CredentialsLookup(engine, db, table, space, queryTimeoutMs, { user: user!, domain: domain! }, sql);
   }
 
   /** The cache key of a subscriber: one per class of spellings the database treats as equal. */
   async key(user: string, domain: string): Promise<string> {
+    return this.space.key('cred', await this.parts(user, domain));
+  }
+
+  private async parts(user: string, domain: string): Promise<string[]> {
     const parts = [await this.names.user.normalize(user)];
     if (this.table.useDomain) parts.push(await this.names.domain.normalize(domain));
-    return cacheKey(this.prefix, 'cred', ...parts);
+    return parts;
   }
 
   /** The subscriber's credentials, or undefined when there is none. */
   async getCredentials(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
     const params = this.table.useDomain ? [user, domain] : [user];
-    const value = await this.engine.getOrLoad(
-      await this.key(user, domain),
+    const value = await this.space.lookup(
+      this.engine,
+      'cred',
+      await this.parts(user, domain),
       async ({ deadlineMs }) => {
         const [row] = await this.db.select<RowDataPacket>(this.sql, params, Math.min(deadlineMs, this.queryTimeoutMs));
         if (!row) return null;
@@ -69,7 +75,7 @@ export class CredentialsLookup {
         };
         return JSON.stringify(credentials);
       },
-      { status },
+      status,
     );
     return value === null ? undefined : (JSON.parse(value) as Credentials);
   }

@@ -76,6 +76,30 @@ export class ReadThroughCache {
     }
   }
 
+  /**
+   * Loads without the cache, under the same deadline and counters: for when no key can be built
+   * (memcached cannot even say which namespace generation is current).
+   */
+  async loadUncached(key: string, loader: Loader, options: LoadOptions & { status?: LookupStatus } = {}): Promise<CachedValue> {
+    this.counters.lookups += 1;
+    this.counters.cacheErrors += 1;
+    const deadlineMs = options.deadlineMs ?? this.options.deadlineMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineError(key, deadlineMs)), deadlineMs);
+    });
+    try {
+      const value = await Promise.race([this.load(key, loader, this.options.now() + deadlineMs), expired]);
+      if (options.status) options.status.source = 'source';
+      return value;
+    } catch (error) {
+      this.counters.errors += 1;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Removes a key's entry (or a lease on it, voiding that load's store). */
   async invalidate(key: string): Promise<void> {
     await this.store.delete(key, { timeoutMs: this.options.cacheTimeoutMs });

@@ -1,0 +1,53 @@
+import type { MemcacheCluster } from '../cluster/cluster.js';
+import { SingleFlight } from './single-flight.js';
+
+/**
+ * A namespace generation: a counter in memcached that is part of every key of the namespace, so
+ * bumping it invalidates the whole namespace at once (O(1), no flush of shared servers); the
+ * old entries are simply never read again and expire.
+ *
+ * The counter is created with the current Unix time, so a counter lost with its server (restart,
+ * eviction) comes back larger than any generation used before, never equal to an old one. Each
+ * process re-reads it at most every `checkMs` (one `incr` by 0, which also creates it), so a
+ * bump reaches every node within that interval; this process never goes back to a smaller
+ * generation than one it has used.
+ */
+export class NamespaceGeneration {
+  private cached: bigint | undefined;
+  private checkedAt = -Infinity;
+  private readonly reads = new SingleFlight<bigint>();
+
+  constructor(
+    private readonly store: Pick<MemcacheCluster, 'incr'>,
+    /** The counter's key. */
+    readonly key: string,
+    private readonly checkMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The current generation. @throws the store's typed error when memcached cannot answer. */
+  async current(timeoutMs?: number): Promise<bigint> {
+    if (this.cached !== undefined && this.now() - this.checkedAt < this.checkMs) return this.cached;
+    return this.reads.run('generation', async () => {
+      const read = await this.store.incr(this.key, 0n, { initial: this.seed(), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+      this.accept(read);
+      return this.cached ?? read;
+    }).promise;
+  }
+
+  /** Bumps the generation: every key of the namespace changes. Resolves with the new generation. */
+  async bump(): Promise<bigint> {
+    const next = await this.store.incr(this.key, 1n, { initial: this.seed() });
+    this.accept(next);
+    return next;
+  }
+
+  private accept(generation: bigint): void {
+    if (this.cached === undefined || generation > this.cached) this.cached = generation;
+    this.checkedAt = this.now();
+  }
+
+  private seed(): bigint {
+    return BigInt(Math.floor(this.now() / 1000));
+  }
+}

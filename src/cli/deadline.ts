@@ -1,0 +1,24 @@
+import { CommandTimeoutError } from './errors.js';
+
+/**
+ * Runs `work` and rejects with {@link CommandTimeoutError} if it has not settled within
+ * `timeoutMs`. The work is not cancelled (the run ends, and the process with it); the timer never
+ * keeps the process alive.
+ */
+export async function withDeadline<T>(what: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CommandTimeoutError(what, timeoutMs)), timeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work(), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Milliseconds elapsed since `start` (a `performance.now()` reading), rounded to 0.01 ms. */
+export function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 100) / 100;
+}
