@@ -40,3 +40,4 @@ export const errors = { ...coreErrors, E_CONFIG: ConfigError } as const;
 export { authCacheOptions, createAuthCache } from './auth/from-config.js';
 export { ProxyNode, type ProxyNodeOptions, type ProxyNodeEvents } from './runtime/proxy-node.js';
 export { registerMetrics, type MetricsSource, type MetricsOptions } from './metrics/prometheus.js';
+export * from './invalidation/index.js';

@@ -42,6 +42,11 @@ export class SqlClient {
     return running;
   }
 
+  /** Runs a statement that returns no rows (DDL, INSERT, UPDATE, DELETE). */
+  async execute(sql: string, params: (string | number)[], timeoutMs: number): Promise<void> {
+    await this.select<RowDataPacket>(sql, params, timeoutMs);
+  }
+
   /** Resolves once no query is in flight. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

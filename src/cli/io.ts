@@ -33,8 +33,8 @@ export function writeLine(stream: CliWritable, line = ''): Promise<void> {
   return write(stream, `${line}\n`);
 }
 
-/** JSON text of a value: bigints as decimal strings, two-space indent. */
-export function toJson(value: unknown, indent: number | undefined = 2): string {
+/** JSON text of a value, bigints as decimal strings; `indent` 0 gives one line. */
+export function toJson(value: unknown, indent = 2): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), indent);
 }
 

@@ -93,6 +93,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   private topology: Topology;
   private readonly probes = new Map<string, NodeJS.Timeout>();
   private closed = false;
+  private changedKeys: ((downSince: number) => Promise<readonly string[]>) | undefined;
 
   constructor(options: MemcacheClusterOptions) {
     super();
@@ -295,6 +296,17 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
     return new Map(entries);
   }
 
+  /**
+   * Registers where recovery learns of keys changed by others while a server was down: a
+   * function resolving with the caller keys changed since `downSince` (ms since the epoch). Before
+   * a recovered server takes traffic, those of its keys are deleted from it, so a copy it kept
+   * through the outage is never served after a change made meanwhile by any process. If the
+   * function fails, the server stays down and the next probe tries again.
+   */
+  setRecoverySource(changedSince: ((downSince: number) => Promise<readonly string[]>) | undefined): void {
+    this.changedKeys = changedSince;
+  }
+
   /** A snapshot of every server's counters and state. */
   stats(): ClusterStats {
     const gutter = new Set(this.options.gutter.map((g) => g.address));
@@ -387,7 +399,15 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
     const timer = setInterval(() => {
       if (running) return;
       running = true;
-      void recover(node, { node: (address) => this.topology.nodes.get(address), timeoutMs: this.options.timeoutMs })
+      void recover(node, {
+        node: (address) => this.topology.nodes.get(address),
+        timeoutMs: this.options.timeoutMs,
+        changedKeys: async (recovering, downSince) => {
+          if (!this.changedKeys) return [];
+          const keys = await this.changedKeys(downSince);
+          return keys.map(toWireKey).filter((wireKey) => this.topology.owner(wireKey) === recovering);
+        },
+      })
         .then((recovered) => {
           if (!recovered || this.closed || this.probes.get(node.address) !== timer) return;
           clearInterval(timer);

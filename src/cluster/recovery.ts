@@ -7,6 +7,11 @@ export interface RecoveryContext {
   node(address: string): ClusterNode | undefined;
   /** Deadline of each probe or recovery request, in milliseconds. */
   readonly timeoutMs: number;
+  /**
+   * Wire keys changed elsewhere while the server was down (from a shared change feed), already
+   * filtered to this server; deleted like journaled keys.
+   */
+  readonly changedKeys?: (node: ClusterNode, downSince: number) => Promise<readonly string[]>;
 }
 
 /**
@@ -19,6 +24,10 @@ export interface RecoveryContext {
 export async function recover(node: ClusterNode, context: RecoveryContext): Promise<boolean> {
   try {
     await node.probe(bareRequest(Opcode.NOOP), context.timeoutMs);
+    if (context.changedKeys && node.health.downSince !== undefined) {
+      const changed = await context.changedKeys(node, node.health.downSince);
+      await Promise.all(changed.map((key) => node.probe(deleteRequest(key), context.timeoutMs)));
+    }
     if (node.journal.overflowed) {
       await node.probe(bareRequest(Opcode.FLUSH), context.timeoutMs);
       node.journal.clear();

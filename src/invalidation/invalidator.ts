@@ -1,0 +1,108 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { AuthCache } from '../auth/auth-cache.js';
+import { identifier } from '../auth/sql.js';
+import { AuthringError } from '../errors.js';
+import { sleep } from '../cache/lease.js';
+
+/** Options of {@link Invalidator}. */
+export interface InvalidatorOptions {
+  /** Attempts per key before a delete is reported failed. @default 5 */
+  readonly attempts?: number;
+  /** Milliseconds before the first retry; doubles each time. @default 50 */
+  readonly retryDelayMs?: number;
+}
+
+/** Some keys could not be deleted after every retry; `keys` says which, so nothing is dropped silently. */
+export class InvalidationError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_INVALIDATION';
+  /** The keys still to delete. */
+  readonly keys: readonly string[];
+  constructor(keys: readonly string[], cause: unknown) {
+    super(InvalidationError.code, `could not invalidate ${keys.length} key(s), e.g. ${JSON.stringify(keys[0])}`, { key: keys[0], cause });
+    this.keys = keys;
+  }
+}
+
+/**
+ * Explicit invalidation of cached auth answers. Keys are built exactly as the lookups build them,
+ * from the database's own equality, so every spelling the database treats as equal is covered by
+ * one delete. Deletes are retried; what still fails is thrown as {@link InvalidationError}.
+ */
+export class Invalidator {
+  private readonly attempts: number;
+  private readonly retryDelayMs: number;
+
+  constructor(
+    private readonly auth: AuthCache,
+    options: InvalidatorOptions = {},
+  ) {
+    this.attempts = options.attempts ?? 5;
+    this.retryDelayMs = options.retryDelayMs ?? 50;
+  }
+
+  /** One group membership answer. */
+  async invalidateGroup(user: string, domain: string, group: string): Promise<void> {
+    const { group: key } = await this.auth.keysFor({ user, domain, group });
+    await this.deleteAll(key === undefined ? [] : [key]);
+  }
+
+  /**
+   * Every answer about a user: credentials and membership of every group the database knows
+   * (a cached "not in group" for a group no row names stays true until a row is inserted, which
+   * the change feed invalidates by its exact key).
+   */
+  async invalidateUser(user: string, domain: string): Promise<void> {
+    const groups = await this.knownGroups();
+    const keys = await Promise.all(groups.map(async (group) => (await this.auth.keysFor({ user, domain, group })).group ?? ''));
+    keys.push((await this.auth.keysFor({ user, domain })).credentials);
+    await this.deleteAll(keys.filter((key) => key !== ''));
+  }
+
+  /** The address table: every node re-reads it within its address check interval. */
+  async invalidateAddresses(): Promise<void> {
+    await this.deleteAll([await this.auth.addressKey()]);
+    this.auth.forgetAddressTable();
+  }
+
+  /** Everything in the namespace, in O(1): bumps the generation. Resolves with the new one. */
+  async invalidateNamespace(): Promise<bigint> {
+    const generation = await this.auth.keySpace.generation.bump();
+    this.auth.forgetAddressTable();
+    return generation;
+  }
+
+  /**
+   * Deletes keys, retrying each with backoff. A delete that reaches a down server's fallback is
+   * journaled by the cluster and replayed on the server when it returns.
+   * @throws InvalidationError naming the keys that still failed.
+   */
+  async deleteAll(keys: readonly string[]): Promise<void> {
+    const failed: string[] = [];
+    let lastError: unknown;
+    await Promise.all(
+      [...new Set(keys)].map(async (key) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.auth.engine.invalidate(key);
+            return;
+          } catch (error) {
+            lastError = error;
+            if (attempt >= this.attempts) {
+              failed.push(key);
+              return;
+            }
+            await sleep(this.retryDelayMs * 2 ** (attempt - 1));
+          }
+        }
+      }),
+    );
+    if (failed.length > 0) throw new InvalidationError(failed, lastError);
+  }
+
+  private async knownGroups(): Promise<string[]> {
+    const t = this.auth.tables.group;
+    const rows = await this.auth.sql.select<RowDataPacket>(`SELECT DISTINCT ${identifier(t.groupColumn)} AS g FROM ${identifier(t.table)}`, [], 5000);
+    return rows.map((row) => String(row['g']));
+  }
+}

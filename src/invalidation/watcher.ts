@@ -1,0 +1,181 @@
+import { EventEmitter } from 'node:events';
+import type { RowDataPacket } from 'mysql2/promise';
+import type { AuthCache } from '../auth/auth-cache.js';
+import { AuthringError } from '../errors.js';
+import { CHANGELOG_TABLE, WATCHER_TABLE } from './change-log-sql.js';
+import { Invalidator } from './invalidator.js';
+import { keysOfChanges, readChanges, useChangeLogForRecovery } from './changes.js';
+
+/** Options of {@link ChangeWatcher.start}. */
+export interface ChangeWatcherOptions {
+  /** Names this watcher's saved position; watchers with different ids all apply every change. @default 'default' */
+  readonly watcherId?: string;
+  /** Milliseconds between polls of the change log: the main term of the invalidation bound. @default 100 */
+  readonly intervalMs?: number;
+  /** Changes read per poll. @default 1000 */
+  readonly batchSize?: number;
+  /**
+   * Milliseconds a gap in change ids may stay open before the position moves past it. Ids are
+   * allocated before commit, so a longer transaction can commit a smaller id later; until then the
+   * saved position stays before the gap (changes after it are applied anyway). @default 30000
+   */
+  readonly gapGraceMs?: number;
+  /** Change log rows older than this (ms) and applied by this watcher are pruned. @default 86400000 */
+  readonly retentionMs?: number;
+}
+
+/** One applied batch. */
+export interface AppliedBatch {
+  /** Changes applied. */
+  readonly changes: number;
+  /** Keys deleted. */
+  readonly keys: number;
+  /** Milliseconds from each change's commit-time timestamp to its invalidation. */
+  readonly lagsMs: readonly number[];
+  /** The saved position after the batch. */
+  readonly position: number;
+}
+
+/** Events of {@link ChangeWatcher}. */
+export interface ChangeWatcherEvents {
+  applied: [batch: AppliedBatch];
+  error: [error: AuthringError];
+}
+
+/**
+ * Applies the change log (written by the triggers) to the cache: each change deletes the keys of
+ * the answers it can alter. The position is saved in MySQL after each applied batch, so a
+ * restarted watcher resumes where it stopped and no change is lost; several watchers (or several
+ * with one id) do no harm, since deletes are idempotent. A batch whose deletes fail is retried on
+ * the next poll, never skipped. A watcher whose position predates the pruned log, having missed
+ * changes it can no longer read, invalidates the whole namespace instead.
+ */
+export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
+  private position = 0;
+  private readonly applied = new Set<number>();
+  private readonly gaps = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private lastPrune = 0;
+  private readonly invalidator: Invalidator;
+  private readonly options: Required<ChangeWatcherOptions>;
+
+  private constructor(
+    private readonly auth: AuthCache,
+    options: ChangeWatcherOptions,
+  ) {
+    super();
+    this.options = {
+      watcherId: options.watcherId ?? 'default',
+      intervalMs: options.intervalMs ?? 100,
+      batchSize: options.batchSize ?? 1000,
+      gapGraceMs: options.gapGraceMs ?? 30_000,
+      retentionMs: options.retentionMs ?? 86_400_000,
+    };
+    this.invalidator = new Invalidator(auth);
+  }
+
+  /** Loads the saved position and starts polling. */
+  static async start(auth: AuthCache, options: ChangeWatcherOptions = {}): Promise<ChangeWatcher> {
+    const watcher = new ChangeWatcher(auth, options);
+    useChangeLogForRecovery(auth);
+    await watcher.loadPosition();
+    watcher.schedule(0);
+    return watcher;
+  }
+
+  /** The id of the last change applied with none missing before it. */
+  get savedPosition(): number {
+    return this.position;
+  }
+
+  /** Runs one poll now (for tests and `authring watch --once`). */
+  async poll(): Promise<AppliedBatch | undefined> {
+    const changes = (await readChanges(this.auth, 'id > ? ORDER BY id LIMIT ?', [this.position, this.options.batchSize])).filter(
+      (change) => !this.applied.has(change.id),
+    );
+    if (changes.length === 0) {
+      await this.advance();
+      return undefined;
+    }
+    const keys = await keysOfChanges(this.auth, changes);
+    await this.invalidator.deleteAll(keys);
+    for (const change of changes) this.applied.add(change.id);
+    if (changes.some((change) => change.tbl === 'address')) this.auth.forgetAddressTable();
+    await this.advance();
+    const batch = { changes: changes.length, keys: keys.length, lagsMs: changes.map((c) => c.lagMs), position: this.position };
+    this.emit('applied', batch);
+    return batch;
+  }
+
+  /** Stops polling; resolves when a poll in progress has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.poll()
+        .then(() => this.prune())
+        .catch((error: unknown) => {
+          this.emit('error', error instanceof AuthringError ? error : new AuthringError('E_WATCHER', String(error), { cause: error }));
+        })
+        .finally(() => this.schedule(this.options.intervalMs));
+    }, delayMs);
+  }
+
+  /** Moves the saved position over every applied id with no open gap before it. */
+  private async advance(): Promise<void> {
+    let next = this.position;
+    const now = Date.now();
+    for (;;) {
+      if (this.applied.has(next + 1)) {
+        this.applied.delete(next + 1);
+        next += 1;
+        continue;
+      }
+      const later = [...this.applied].filter((id) => id > next + 1);
+      if (later.length === 0) break;
+      // An id is missing before applied ones: a transaction still open, or one rolled back.
+      const seen = this.gaps.get(next + 1) ?? now;
+      this.gaps.set(next + 1, seen);
+      if (now - seen < this.options.gapGraceMs) break;
+      this.gaps.delete(next + 1);
+      next += 1;
+    }
+    if (next === this.position) return;
+    this.position = next;
+    await this.auth.sql.execute(
+      `INSERT INTO ${WATCHER_TABLE} (watcher_id, last_id) VALUES (?, ?) ON DUPLICATE KEY UPDATE last_id = GREATEST(last_id, VALUES(last_id))`,
+      [this.options.watcherId, next],
+      5000,
+    );
+  }
+
+  private async loadPosition(): Promise<void> {
+    const [saved] = await this.auth.sql.select<RowDataPacket>(`SELECT last_id FROM ${WATCHER_TABLE} WHERE watcher_id = ?`, [this.options.watcherId], 5000);
+    const [oldest] = await this.auth.sql.select<RowDataPacket>(`SELECT MIN(id) AS id FROM ${CHANGELOG_TABLE}`, [], 5000);
+    this.position = saved ? Number(saved['last_id']) : 0;
+    const first = oldest?.['id'] === null || oldest?.['id'] === undefined ? undefined : Number(oldest['id']);
+    // Changes between the saved position and the oldest kept row were pruned unseen.
+    if (saved && first !== undefined && first > this.position + 1) {
+      await this.invalidator.invalidateNamespace();
+      this.position = first - 1;
+    }
+  }
+
+  private async prune(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    await this.auth.sql.execute(
+      `DELETE FROM ${CHANGELOG_TABLE} WHERE id <= ? AND changed_at < NOW(3) - INTERVAL ? SECOND`,
+      [this.position, Math.floor(this.options.retentionMs / 1000)],
+      30_000,
+    );
+  }
+}
