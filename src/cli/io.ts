@@ -1,12 +1,7 @@
 import { once } from 'node:events';
 
-/** A writable stream as the CLI uses it (process.stdout and process.stderr fit). */
-export interface CliWritable {
-  write(chunk: string): boolean;
-  once(event: 'drain', listener: () => void): unknown;
-  /** Set when the stream is a terminal. */
-  readonly isTTY?: boolean;
-}
+/** A writable stream as the CLI uses it (process.stdout and process.stderr fit); `isTTY` is set for a terminal. */
+export type CliWritable = NodeJS.WritableStream & { readonly isTTY?: boolean };
 
 /** The streams and environment a run uses; `process`'s own in the real command. */
 export interface CliIo {
@@ -25,7 +20,7 @@ export function processIo(): CliIo {
 
 /** Writes text, waiting for the stream to drain when its buffer is full (so output of any size streams). */
 export async function write(stream: CliWritable, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream as unknown as NodeJS.EventEmitter, 'drain');
+  if (!stream.write(text)) await once(stream, 'drain');
 }
 
 /** Writes one line (a newline is added). */

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { registerCheck } from './commands/check.js';
+import { registerLookup } from './commands/lookup.js';
 import { registerRing } from './commands/ring.js';
+import { registerStats } from './commands/stats.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_TIMEOUT_MS, integerOption } from './options.js';
 
@@ -23,5 +25,7 @@ export function createProgram(io: CliIo): Command {
     );
   registerCheck(program, io);
   registerRing(program, io);
+  registerLookup(program, io);
+  registerStats(program, io);
   return program;
 }

@@ -3,12 +3,17 @@ import type { AuthCache } from '../auth/auth-cache.js';
 import { createAuthCache } from '../auth/from-config.js';
 import { loadConfig, resolveConfigPath, watchConfig, type AuthringConfig, type ConfigError, type ConfigWatcher } from '../config/index.js';
 import { AuthringError } from '../errors.js';
+import { ChangeWatcher, type ChangeWatcherOptions } from '../invalidation/watcher.js';
+import { useChangeLogForRecovery } from '../invalidation/changes.js';
 
 /** Events of {@link ProxyNode}. */
 export interface ProxyNodeEvents {
   /** A valid edit was applied; `restartNeeded` lists sections that only take effect on restart. */
   reload: [config: AuthringConfig, restartNeeded: readonly string[]];
-  /** An edit was invalid (or the server list could not be applied); the previous config stays in force. */
+  /**
+   * An edit was invalid (or the server list could not be applied; the previous config stays in
+   * force), or the in-node change watcher failed a poll (it retries).
+   */
   'config-error': [error: AuthringError];
 }
 
@@ -18,6 +23,12 @@ export interface ProxyNodeOptions {
   readonly configPath?: string;
   /** Apply edits of the file while running. @default true */
   readonly watch?: boolean;
+  /**
+   * Also run a change-log watcher inside this node (needs `authring install-triggers`); `true`
+   * for the defaults. Running one in every node is harmless (deletes are idempotent); one
+   * `authring watch` per cluster is enough. @default false
+   */
+  readonly changeWatcher?: boolean | ChangeWatcherOptions;
 }
 
 /**
@@ -28,6 +39,7 @@ export interface ProxyNodeOptions {
  */
 export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
   private watcher: ConfigWatcher | undefined;
+  private changes: ChangeWatcher | undefined;
 
   private constructor(
     /** The auth lookups. */
@@ -42,6 +54,17 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
     const path = resolveConfigPath(options.configPath);
     const config = await loadConfig(path);
     const node = new ProxyNode(await createAuthCache(config), config);
+    // A memcached server returning from an outage first drops what the change log says changed.
+    useChangeLogForRecovery(node.auth);
+    if (options.changeWatcher) {
+      try {
+        node.changes = await ChangeWatcher.start(node.auth, options.changeWatcher === true ? {} : options.changeWatcher);
+      } catch (error) {
+        await node.auth.close();
+        throw error;
+      }
+      node.changes.on('error', (error) => node.emit('config-error', error));
+    }
     if (options.watch ?? true) {
       node.watcher = watchConfig(path, {
         onChange: (next) => node.apply(next),
@@ -66,6 +89,7 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
   /** Stops watching and closes connections. */
   async close(): Promise<void> {
     this.watcher?.close();
+    await this.changes?.stop();
     await this.auth.close();
   }
 
