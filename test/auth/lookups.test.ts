@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthCache } from '../../src/auth/auth-cache.js';
 import { signedCodec } from '../../src/cache/codec.js';
@@ -9,6 +8,7 @@ import { createKamailioDatabase, digestHa1, loadFixtures, needKamailioDatabase, 
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { rawGet } from '../helpers/text-protocol.js';
+import { runScript } from '../helpers/run-script.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
 
@@ -220,17 +220,3 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
     await auth.close();
   });
 });
-
-function runScript(script: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      if (code === 0) resolve(out.trim());
-      else reject(new Error(`script exited ${code}: ${out}`));
-    });
-  });
-}

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedCodec } from '../../src/cache/codec.js';
 import { ReadThroughCache, type LookupStatus } from '../../src/cache/engine.js';
@@ -7,6 +6,7 @@ import { MemcacheCluster } from '../../src/cluster/cluster.js';
 import { DeadlineError, SourceUnavailableError } from '../../src/errors.js';
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
 import { rawGet, rawTtl } from '../helpers/text-protocol.js';
+import { runScript } from '../helpers/run-script.js';
 
 const SECRET = 'a test secret of 32 bytes.......';
 
@@ -202,17 +202,3 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });
-
-function runScript(script: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      if (code === 0) resolve(out.trim());
-      else reject(new Error(`script exited ${code}: ${out}`));
-    });
-  });
-}
