@@ -38,8 +38,13 @@ export interface AppliedBatch {
 
 /** Events of {@link ChangeWatcher}. */
 export interface ChangeWatcherEvents {
+  /** A batch of changes was applied. */
   applied: [batch: AppliedBatch];
-  error: [error: AuthringError];
+  /**
+   * A poll failed (MySQL or memcached unreachable); the same changes are read again on the next
+   * poll. Not named `error`, so a watcher without listeners never crashes its process.
+   */
+  'poll-error': [error: AuthringError];
 }
 
 /**
@@ -122,7 +127,7 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
       this.running = this.poll()
         .then(() => this.prune())
         .catch((error: unknown) => {
-          this.emit('error', error instanceof AuthringError ? error : new AuthringError('E_WATCHER', String(error), { cause: error }));
+          this.emit('poll-error', error instanceof AuthringError ? error : new AuthringError('E_WATCHER', String(error), { cause: error }));
         })
         .finally(() => this.schedule(this.options.intervalMs));
     }, delayMs);

@@ -63,7 +63,7 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
         await node.auth.close();
         throw error;
       }
-      node.changes.on('error', (error) => node.emit('config-error', error));
+      node.changes.on('poll-error', (error) => node.emit('config-error', error));
     }
     if (options.watch ?? true) {
       node.watcher = watchConfig(path, {
