@@ -56,6 +56,13 @@ export interface KamailioOptions {
   debug?: number;
   /** How long to wait for the first answer to an OPTIONS; 15 s when omitted. */
   startTimeoutMs?: number;
+  /**
+   * A cfg template to use instead of test/helpers/kamailio/kamailio.cfg.tmpl, rendered with the
+   * same double-brace placeholders (DEBUG, PORT, DB_URL, GROUP_USE_DOMAIN, AUTH_USE_DOMAIN,
+   * GROUP_CASES; unused ones are fine). It must listen on udp:127.0.0.1:{{PORT}} and answer an
+   * OPTIONS without X-Check headers with any reply (the readiness probe).
+   */
+  template?: string;
 }
 
 /**
@@ -241,7 +248,7 @@ export class KamailioProcess {
     let configPath: string;
     try {
       port = await freeUdpPort();
-      config = render(await readFile(TEMPLATE, 'utf8'), {
+      config = render(options.template ?? (await readFile(TEMPLATE, 'utf8')), {
         DEBUG: String(debug),
         PORT: String(port),
         DB_URL: options.dbUrl,
