@@ -9,7 +9,7 @@ export { parseServerSpec, parseServerList, type ServerSpec } from './cluster/ser
 export { toWireKey } from './cluster/wire-key.js';
 export { ReadThroughCache, type Loader, type LookupStatus } from './cache/engine.js';
 export type { ReadThroughOptions, LoadOptions } from './cache/options.js';
-export { plainCodec, signedCodec, type ValueCodec, type CachedValue, type Decoded } from './cache/codec.js';
+export { plainCodec, plainCodecWith, authPlainCodec, signedCodec, type ValueCodec, type CachedValue, type Decoded } from './cache/codec.js';
 export type { CacheCounters } from './cache/counters.js';
 export type { CacheStore } from './cache/store.js';
 export { AuthCache, createMysqlPool, type AuthCacheOptions, type MysqlOptions } from './auth/auth-cache.js';

@@ -1,5 +1,6 @@
 import { createPool, type Pool } from 'mysql2/promise';
 import { ReadThroughCache, type LookupStatus } from '../cache/engine.js';
+import { authPlainCodec, plainCodec } from '../cache/codec.js';
 import type { ReadThroughOptions } from '../cache/options.js';
 import type { CacheCounters } from '../cache/counters.js';
 import type { ClusterStats } from '../cluster/cluster.js';
@@ -104,7 +105,7 @@ export class AuthCache {
       const prefix = cache.keyPrefix ?? 'authring:';
       if (!/^[\x21-\x7e]{0,64}$/.test(prefix)) throw new InvalidArgumentError('keyPrefix must be up to 64 printable ASCII characters without spaces');
       const queryTimeoutMs = options.queryTimeoutMs ?? 1000;
-      const engine = new ReadThroughCache(cluster, cache);
+      const engine = new ReadThroughCache(cluster, { ...cache, codec: cache.codec === undefined || cache.codec === plainCodec ? authPlainCodec : cache.codec });
       const space = new KeySpace(prefix, new NamespaceGeneration(cluster, `${prefix}ns`, cache.namespaceCheckMs ?? 1000));
       const tables = {
         group: { ...GROUP_DEFAULTS, ...options.lookups?.group },

@@ -1,4 +1,4 @@
-import { signedCodec, plainCodec } from '../cache/codec.js';
+import { signedCodec, authPlainCodec } from '../cache/codec.js';
 import type { AuthringConfig } from '../config/index.js';
 import { AuthCache, type AuthCacheOptions } from './auth-cache.js';
 
@@ -23,7 +23,7 @@ export function authCacheOptions(config: AuthringConfig): AuthCacheOptions {
       ttlSeconds: cache.ttlSeconds,
       negativeTtlSeconds: cache.negativeTtlSeconds,
       jitter: cache.jitter,
-      codec: signed && cache.secret !== undefined ? signedCodec(cache.secret) : plainCodec,
+      codec: signed && cache.secret !== undefined ? signedCodec(cache.secret) : authPlainCodec,
       deadlineMs: cache.lookupDeadlineMs,
       cacheTimeoutMs: memcached.timeoutMs,
       leaseMs: cache.leaseMs,

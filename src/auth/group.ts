@@ -8,7 +8,7 @@ import type { GroupTable } from './tables.js';
 /**
  * `is_user_in` of Kamailio's group module: is there a `grp` row for this user (and domain, with
  * `use_domain`) and group? Cached per (user, [domain,] group) as `1`, or as a negative entry
- * (the empty string in the plain codec), which Kamailio's `$mct()` can read as well.
+ * (`0` in the plain codec); Kamailio's `$mct()` reads both (it reads an empty value as no entry).
  */
 export class GroupLookup {
   private constructor(

@@ -20,15 +20,28 @@ export interface ValueCodec {
 }
 
 /**
- * The value itself, as text: what Kamailio's `$mct()` reads. A negative entry is the empty
- * string, so an empty value reads back as negative. No expiry is stored, so refresh-ahead and
- * stale serving are unavailable; nothing can be verified either.
+ * The value itself, as text: what Kamailio's `$mct()` reads. A negative entry is written as
+ * `negative`; it and the empty string read back as negative, so neither can be a real value. No
+ * expiry is stored, so refresh-ahead and stale serving are unavailable; nothing can be verified
+ * either.
  */
-export const plainCodec: ValueCodec = {
-  name: 'plain',
-  encode: (_key, value) => value ?? '',
-  decode: (_key, stored) => ({ kind: 'value', value: stored === '' ? null : stored, expiresAt: undefined }),
-};
+export function plainCodecWith(negative: string): ValueCodec {
+  return {
+    name: 'plain',
+    encode: (_key, value) => value ?? negative,
+    decode: (_key, stored) => ({ kind: 'value', value: stored === '' || stored === negative ? null : stored, expiresAt: undefined }),
+  };
+}
+
+/** {@link plainCodecWith} with the empty string as the negative entry. */
+export const plainCodec: ValueCodec = plainCodecWith('');
+
+/**
+ * The plain codec AuthCache uses: negative entries are `0`, because Kamailio's memcached module
+ * reads an empty value as `$null` (no entry), while `0` is an answer it can use ("not a member").
+ * No cached auth value is ever the text `0` (memberships are `1`, the rest JSON).
+ */
+export const authPlainCodec: ValueCodec = plainCodecWith('0');
 
 const SIGNED_PREFIX = 's1';
 

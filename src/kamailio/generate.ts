@@ -77,10 +77,10 @@ export const KAMAILIO_RC = {
 } as const;
 
 /**
- * The value Kamailio writes for "not a member". authring's plain codec writes the empty string,
- * but Kamailio's memcached module cannot read an empty value: libmemcached hands it back as no
- * value at all, so `$mct()` is `$null` (and Kamailio logs an error) exactly as for a missing key.
- * `0` is readable by both: authring answers "not a member" for any group entry other than `1`.
+ * The value both sides write for "not a member" (authring's `authPlainCodec` negative entry).
+ * Kamailio's memcached module cannot read an empty value: libmemcached hands it back as no value
+ * at all, so `$mct()` is `$null` (and Kamailio logs an error) exactly as for a missing key; `0`
+ * is readable by both.
  */
 export const KAMAILIO_NEGATIVE_VALUE = '0';
 
@@ -150,7 +150,7 @@ export function nutcrackerConfig(config: KamailioSourceConfig, options: Nutcrack
  *    yet, or memcached fails) → ask the database without caching;
  * 2. key `<prefix><gen>:grp:<FROM USER>[:<FROM DOMAIN>]:<GROUP>` with names folded as the
  *    collation does (`{s.toupper}`), only for names authring keys verbatim;
- * 3. `1` → member, `0` → not a member, anything else (nothing, authring's empty negative entry,
+ * 3. `1` → member, `0` → not a member, anything else (nothing, an empty value,
  *    a lease marker) → `is_user_in` on the database, whose answer is written back with the
  *    cache TTL (`1`, or `0` with the negative TTL).
  *
@@ -226,14 +226,11 @@ export function kamailioConfig(config: KamailioSourceConfig, options: KamailioCo
     `# Keys: ${cfgComment(cache.keyPrefix)}<gen>:grp:<USER>${group.useDomain ? ':<DOMAIN>' : ''}:<GROUP>, <gen> the decimal value of`,
     `# ${cfgComment(cache.keyPrefix)}ns (authring creates and bumps it; bumping it invalidates every entry at once),`,
     `# names folded as the grp table's collation folds them (${folding === 'upper' ? 'case-insensitive: upper case' : 'binary: as written'}).`,
-    '# Values: "1" member; "0" (written here) or "" (written by authring) not a member.',
+    '# Values: "1" member; "0" not a member (both sides write these).',
     '#',
     '# What this side cannot do (authring nodes do all of it):',
     '# - names that authring percent-encodes or folds through the database (%-escapes, ":", "@",',
     '#   non-ASCII, IPv6 hosts) go to the database every time and are never cached here;',
-    '# - authring\'s negative entries are empty strings, which the memcached module reads as no',
-    '#   value (and logs "could not get result ... SUCCESS"): they are a miss here, answered by',
-    '#   the database and overwritten with "0";',
     '# - no lease and no compare-and-swap: concurrent misses all query the database, and a write',
     '#   racing an invalidation can store the old answer until its TTL expires;',
     '# - without the generation (no authring node has run yet, memcached down) nothing is cached.',
