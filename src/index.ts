@@ -34,10 +34,18 @@ export {
 
 import { errors as coreErrors } from './errors.js';
 import { ConfigError } from './config/errors.js';
+import { InvalidationError } from './invalidation/invalidator.js';
+import { KamailioConfigError } from './kamailio/errors.js';
 
 /** Every authring error class by its stable code, for matching without `instanceof`. */
-export const errors = { ...coreErrors, E_CONFIG: ConfigError } as const;
+export const errors = {
+  ...coreErrors,
+  E_CONFIG: ConfigError,
+  E_INVALIDATION: InvalidationError,
+  E_KAMAILIO_CONFIG: KamailioConfigError,
+} as const;
 export { authCacheOptions, createAuthCache } from './auth/from-config.js';
 export { ProxyNode, type ProxyNodeOptions, type ProxyNodeEvents } from './runtime/proxy-node.js';
 export { registerMetrics, type MetricsSource, type MetricsOptions } from './metrics/prometheus.js';
 export * from './invalidation/index.js';
+export * from './kamailio/index.js';
