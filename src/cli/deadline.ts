@@ -22,3 +22,11 @@ export async function withDeadline<T>(what: string, timeoutMs: number, work: () 
 export function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 100) / 100;
 }
+
+/**
+ * The deadline for one part of a command whose whole has `timeoutMs`: a fifth less, so a part
+ * that times out is still reported (as down, with its error) before the command's own deadline.
+ */
+export function partDeadline(timeoutMs: number): number {
+  return Math.max(1, Math.floor(timeoutMs * 0.8));
+}

@@ -1,8 +1,14 @@
 import { Command, Option } from 'commander';
 import { registerCheck } from './commands/check.js';
+import { registerInstallTriggers } from './commands/install-triggers.js';
+import { registerInvalidate } from './commands/invalidate.js';
+import { registerKamailio } from './commands/kamailio.js';
 import { registerLookup } from './commands/lookup.js';
 import { registerRing } from './commands/ring.js';
 import { registerStats } from './commands/stats.js';
+import { registerRemoveTriggers } from './commands/remove-triggers.js';
+import { registerWarm } from './commands/warm.js';
+import { registerWatch } from './commands/watch.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_TIMEOUT_MS, integerOption } from './options.js';
 
@@ -27,5 +33,11 @@ export function createProgram(io: CliIo): Command {
   registerRing(program, io);
   registerLookup(program, io);
   registerStats(program, io);
+  registerWarm(program, io);
+  registerKamailio(program, io);
+  registerInvalidate(program, io);
+  registerWatch(program, io);
+  registerInstallTriggers(program, io);
+  registerRemoveTriggers(program, io);
   return program;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AuthringConfig } from '../../config/index.js';
 import { loadCliConfig } from '../config.js';
-import { withDeadline } from '../deadline.js';
+import { partDeadline, withDeadline } from '../deadline.js';
 import { CommandFailedError } from '../errors.js';
 import { millis } from '../format.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
@@ -29,16 +29,16 @@ export function registerCheck(program: Command, io: CliIo): void {
     });
 }
 
-/** Every check, in parallel, each bounded by the command's deadline (and the config's own timeouts). */
+/** Every check, in parallel, each bounded by part of the command's deadline (and the config's own timeouts). */
 async function runChecks(config: AuthringConfig, timeoutMs: number): Promise<CheckResult[]> {
   const { memcached } = config;
   // A probe's request deadline includes connecting.
-  const probeMs = Math.min(timeoutMs, Math.max(memcached.timeoutMs, memcached.connectTimeoutMs));
+  const probeMs = Math.min(partDeadline(timeoutMs), Math.max(memcached.timeoutMs, memcached.connectTimeoutMs));
   const gutter = typeof memcached.fallback === 'object' ? memcached.fallback.gutter : [];
   const [ring, gutters, mysql] = await Promise.all([
     Promise.all(memcached.servers.map((s) => probeMemcached(stripWeight(s), 'memcached', memcached, probeMs))),
     Promise.all(gutter.map((s) => probeMemcached(stripWeight(s), 'memcached gutter', memcached, probeMs))),
-    probeMysql(config, Math.min(timeoutMs, config.mysql.connectTimeoutMs + config.mysql.queryTimeoutMs)),
+    probeMysql(config, Math.min(partDeadline(timeoutMs), config.mysql.connectTimeoutMs + config.mysql.queryTimeoutMs)),
   ]);
   return [...ring, ...gutters, ...mysql];
 }

@@ -126,7 +126,9 @@ function textHead(file: string, before: RingView, comparison: RingComparison | u
     const after = new Map(comparison.after.servers.map((s) => [s.address, s]));
     const now = new Map(before.servers.map((s) => [s.address, s]));
     const addresses = [...before.servers.map((s) => s.address), ...comparison.added];
-    const arrow = (a: string, b: string): string => (a === b ? a : `${a} → ${b}`);
+    // Before → after when a server's value changes; one value when it is on one ring only.
+    const arrow = (before: string | undefined, after: string | undefined): string =>
+      before === undefined || before === after ? (after ?? '') : after === undefined ? before : `${before} → ${after}`;
     lines.push(
       renderTable(
         [
@@ -142,8 +144,8 @@ function textHead(file: string, before: RingView, comparison: RingComparison | u
           const a = after.get(address);
           return [
             address,
-            arrow(b ? String(b.weight) : '-', a ? String(a.weight) : '-'),
-            arrow(b ? String(b.points) : '-', a ? String(a.points) : '-'),
+            arrow(b && String(b.weight), a && String(a.weight)),
+            arrow(b && String(b.points), a && String(a.points)),
             b ? percent(b.share) : '-',
             a ? percent(a.share) : '-',
             b === undefined ? 'added' : a === undefined ? 'removed' : '',

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseServerSpec } from '../../cluster/server-spec.js';
 import { loadCliConfig } from '../config.js';
-import { withDeadline } from '../deadline.js';
+import { partDeadline, withDeadline } from '../deadline.js';
 import { CommandFailedError, errorMessage } from '../errors.js';
 import { bytes, count, duration, percent } from '../format.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
@@ -38,8 +38,10 @@ export function registerStats(program: Command, io: CliIo): void {
       const { memcached } = config;
       const gutter = typeof memcached.fallback === 'object' ? memcached.fallback.gutter : [];
       const targets = [...memcached.servers.map((s) => ({ spec: s, kind: 'memcached' })), ...gutter.map((s) => ({ spec: s, kind: 'memcached gutter' }))];
+      // A stats reply is immediate: allow what a request and its connection may take, within the deadline.
+      const perServerMs = Math.min(partDeadline(global.timeout), memcached.timeoutMs + memcached.connectTimeoutMs);
       const results = await withDeadline('stats', global.timeout, () =>
-        Promise.all(targets.map((t) => serverStats(parseServerSpec(t.spec).address, t.kind, global.timeout))),
+        Promise.all(targets.map((t) => serverStats(parseServerSpec(t.spec).address, t.kind, perServerMs))),
       );
       const total = totals(results);
       if (global.json) await writeJson(io.stdout, { file: config.file, servers: results, total });

@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import type { AuthCache } from '../../auth/auth-cache.js';
+import { Invalidator } from '../../invalidation/index.js';
+import { withAuthCache } from '../auth.js';
+import { loadCliConfig } from '../config.js';
+import { withDeadline } from '../deadline.js';
+import { writeJson, writeLine, type CliIo } from '../io.js';
+import { globalOptions } from '../options.js';
+
+/** What one invalidation did, for people and for `--json`. */
+interface Done {
+  readonly text: string;
+  readonly json: Readonly<Record<string, unknown>>;
+}
+
+/** Registers `authring invalidate user|group|addresses|namespace`. */
+export function registerInvalidate(program: Command, io: CliIo): void {
+  const invalidate = program
+    .command('invalidate')
+    .description('drop cached answers now (every spelling the database treats as equal); exit 1 if a delete still fails after retries');
+
+  invalidate
+    .command('user')
+    .description("a user's credentials and membership of every group the grp table names")
+    .argument('<user>')
+    .argument('<domain>')
+    .action(async (user: string, domain: string, _options: unknown, command: Command) => {
+      await run(command, io, async (invalidator) => {
+        await invalidator.invalidateUser(user, domain);
+        return { text: `invalidated the credentials and group answers of ${user}@${domain}`, json: { invalidated: 'user', user, domain } };
+      });
+    });
+
+  invalidate
+    .command('group')
+    .description("one membership answer")
+    .argument('<user>')
+    .argument('<domain>')
+    .argument('<group>')
+    .action(async (user: string, domain: string, group: string, _options: unknown, command: Command) => {
+      await run(command, io, async (invalidator) => {
+        await invalidator.invalidateGroup(user, domain, group);
+        return { text: `invalidated the answer to ${user}@${domain} in group ${group}`, json: { invalidated: 'group', user, domain, group } };
+      });
+    });
+
+  invalidate
+    .command('addresses')
+    .description('the address table (every node re-reads it within its address check interval)')
+    .action(async (_options: unknown, command: Command) => {
+      await run(command, io, async (invalidator) => {
+        await invalidator.invalidateAddresses();
+        return { text: 'invalidated the address table', json: { invalidated: 'addresses' } };
+      });
+    });
+
+  invalidate
+    .command('namespace')
+    .description('everything under the key prefix, at once (bumps the namespace generation)')
+    .action(async (_options: unknown, command: Command) => {
+      await run(command, io, async (invalidator, auth) => {
+        const previous = await auth.namespaceGeneration();
+        const generation = await invalidator.invalidateNamespace();
+        return {
+          text: `invalidated the namespace: generation ${previous} → ${generation}`,
+          json: { invalidated: 'namespace', previousGeneration: previous, generation },
+        };
+      });
+    });
+}
+
+async function run(command: Command, io: CliIo, invalidate: (invalidator: Invalidator, auth: AuthCache) => Promise<Done>): Promise<void> {
+  const global = globalOptions(command);
+  const config = await loadCliConfig(global, io);
+  const done = await withDeadline('invalidate', global.timeout, () => withAuthCache(config, (auth) => invalidate(new Invalidator(auth), auth)));
+  if (global.json) await writeJson(io.stdout, done.json);
+  else await writeLine(io.stdout, done.text);
+}
