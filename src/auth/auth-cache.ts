@@ -117,6 +117,9 @@ export class AuthCache {
         CredentialsLookup.create(engine, db, tables.credentials, space, queryTimeoutMs),
       ]);
       const addresses = new AddressLookup(engine, db, tables.address, space, queryTimeoutMs, cache.addressCheckMs ?? 1000);
+      // Open the memcached connections and read the generation now, so the first lookups do not
+      // spend their deadline connecting. Failures are left for the lookups to handle.
+      await Promise.allSettled([cluster.versions({ timeoutMs: 1000 }), space.generation.current(1000)]);
       return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, cache.onSourceError ?? 'fail', closeOwned);
     } catch (error) {
       await closeOwned();

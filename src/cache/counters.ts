@@ -2,15 +2,18 @@
 export interface CacheCounters {
   /** Calls to `getOrLoad`. */
   lookups: number;
-  /** Answers served from memcached with a value. */
+  /** Answers served from memcached with a value (not counting a peer's fresh load, see `coalesced`). */
   hits: number;
   /** Answers served from memcached as a cached "no such row". */
   negativeHits: number;
-  /** Lookups memcached could not answer (absent, expired, forged, or memcached unreachable). */
+  /** Lookups memcached could not answer (absent, expired, forged); once per lookup. */
   misses: number;
   /** Loads run against the source (one SQL query each). */
   loads: number;
-  /** Lookups answered by another caller's load: in this process or on another node. */
+  /**
+   * Lookups answered by another caller's load instead of their own: joining a load in this
+   * process, or reading a result another node loaded while they waited on its lease.
+   */
   coalesced: number;
   /** Expired entries served because the source failed. */
   staleServed: number;

@@ -107,13 +107,18 @@ export class ReadThroughCache {
 
   private async lookup(key: string, loader: Loader, options: LoadOptions, deadline: number): Promise<Answer> {
     let stale: CachedValue | undefined;
+    let counted = false;
     for (;;) {
       // The caller stops waiting at the deadline; this loop must stop too.
       if (this.options.now() >= deadline) throw new DeadlineError(key, options.deadlineMs ?? this.options.deadlineMs);
       let item: Item | undefined;
+      let fromPeer = false;
       try {
         item = await this.store.get(key, { timeoutMs: this.cacheTimeout(deadline) });
-        if (item && isLease(item)) item = await this.waitForPeer(key, deadline);
+        if (item && isLease(item)) {
+          item = await this.waitForPeer(key, deadline);
+          fromPeer = item !== undefined && !isLease(item);
+        }
       } catch (error) {
         return this.loadWithoutCache(key, loader, deadline, error);
       }
@@ -121,14 +126,18 @@ export class ReadThroughCache {
       const decoded = item ? this.decode(key, item) : undefined;
       if (decoded?.kind === 'value') {
         if (decoded.expiresAt === undefined || decoded.expiresAt > this.options.now()) {
-          if (decoded.value === null) this.counters.negativeHits += 1;
+          // A peer's fresh result counts as coalesced (in waitForPeer), not as a hit.
+          if (fromPeer) this.counters.coalesced += 1;
+          else if (decoded.value === null) this.counters.negativeHits += 1;
           else this.counters.hits += 1;
           this.maybeRefresh(key, loader, options, decoded.expiresAt, item);
           return { value: decoded.value, source: 'cache' };
         }
         stale = decoded.value;
       }
-      this.counters.misses += 1;
+      // One miss per lookup, however many times it loses the race for the lease.
+      if (!counted) this.counters.misses += 1;
+      counted = true;
       let lease: bigint | undefined;
       try {
         // An expired or forged entry is replaced only if nobody changed it since we read it.
@@ -200,10 +209,7 @@ export class ReadThroughCache {
     for (let attempt = 0; this.options.now() < until; attempt++) {
       await sleep(Math.min(pollDelay(attempt), Math.max(1, until - this.options.now())));
       item = await this.store.get(key, { timeoutMs: this.cacheTimeout(deadline) });
-      if (!item || !isLease(item)) {
-        if (item) this.counters.coalesced += 1;
-        return item;
-      }
+      if (!item || !isLease(item)) return item;
     }
     return item;
   }

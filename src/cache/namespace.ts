@@ -29,7 +29,15 @@ export class NamespaceGeneration {
   async current(timeoutMs?: number): Promise<bigint> {
     if (this.cached !== undefined && this.now() - this.checkedAt < this.checkMs) return this.cached;
     return this.reads.run('generation', async () => {
-      const read = await this.store.incr(this.key, 0n, { initial: this.seed(), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+      let read: bigint;
+      try {
+        read = await this.store.incr(this.key, 0n, { initial: this.seed(), ownerOnly: true, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+      } catch (error) {
+        if (this.cached === undefined) throw error;
+        // Keep the known generation; try the counter again after the next interval.
+        this.checkedAt = this.now();
+        return this.cached;
+      }
       this.accept(read);
       return this.cached ?? read;
     }).promise;
@@ -37,7 +45,7 @@ export class NamespaceGeneration {
 
   /** Bumps the generation: every key of the namespace changes. Resolves with the new generation. */
   async bump(): Promise<bigint> {
-    const next = await this.store.incr(this.key, 1n, { initial: this.seed() });
+    const next = await this.store.incr(this.key, 1n, { initial: this.seed(), ownerOnly: true });
     this.accept(next);
     return next;
   }

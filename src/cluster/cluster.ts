@@ -4,6 +4,7 @@ import {
   ClosedError,
   InvalidArgumentError,
   PartialResultError,
+  ServerDownError,
   ServerError,
   ValueTooLargeError,
   type BatchFailure,
@@ -54,6 +55,12 @@ export interface DeleteOptions extends CallOptions {
 
 /** Options of `incr`. */
 export interface IncrementOptions extends CallOptions {
+  /**
+   * Only the key's owner may answer: while it is down, fail with `E_SERVER_DOWN` (nothing is
+   * written elsewhere or journaled) instead of creating the counter afresh on a fallback server.
+   * For counters whose value matters across nodes, such as a namespace generation. @default false
+   */
+  readonly ownerOnly?: boolean;
   /** Value a missing counter is created with (decimal text, flags 0). @default 0n */
   readonly initial?: bigint;
   /** TTL of a counter created by this call, as in {@link StoreOptions.ttl}. @default 0 */
@@ -272,7 +279,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   /** Adds `delta` to a decimal counter, creating it with `initial`; resolves with the new value. */
   async incr(key: string, delta = 1n, options: IncrementOptions = {}): Promise<bigint> {
     if (delta < 0n) throw new InvalidArgumentError('delta must not be negative', { key });
-    const { route, wireKey } = this.route(key, true);
+    const { route, wireKey } = this.route(key, true, options.ownerOnly ?? false);
     const ttl = this.ttlFor(route, options.ttl ?? 0, key);
     const request = incrementRequest(wireKey, delta, options.initial ?? 0n, ttl);
     const response = await route.node.call(request, this.deadline(options), key);
@@ -347,9 +354,14 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    * Routes a key. A mutation of a down server's key is journaled, whether a fallback takes it or
    * not, so recovery removes the server's now-stale copy.
    */
-  private route(key: string, mutation: boolean): { route: Route; wireKey: string } {
+  private route(key: string, mutation: boolean, ownerOnly = false): { route: Route; wireKey: string } {
     if (this.closed) throw new ClosedError();
     const wireKey = toWireKey(key);
+    if (ownerOnly) {
+      const owner = this.topology.owner(wireKey);
+      if (owner.health.state !== 'up') throw new ServerDownError(owner.address, key);
+      return { route: { node: owner, owner, fallback: false }, wireKey };
+    }
     let route: Route;
     try {
       route = this.topology.route(wireKey, key);
