@@ -20,6 +20,10 @@ Missing Debian packages are installed with apt-get (through sudo when not root).
 Running it again is cheap and starts nothing new.
 
 Options:
+  --schema        make Kamailio's MySQL schema files available for the demo: if the package
+                  kamailio-mysql-modules is not installed, download it (apt-get download)
+                  and unpack only its files into .services/kamailio-schema/ (no daemon, no
+                  install); --interop installs the package itself
   --interop       also install the interop-test packages: nutcracker, libmemcached-dev,
                   build-essential (if there is no C compiler), kamailio,
                   kamailio-mysql-modules, kamailio-memcached-modules, sip-tester (sipp)
@@ -41,6 +45,7 @@ EOF
 # Options and settings
 # ---------------------------------------------------------------------------------------
 INTEROP=0
+SCHEMA=0
 QUIET=0
 STOP=0
 MEMCACHED_COUNT=3
@@ -48,6 +53,7 @@ MEMCACHED_COUNT=3
 while (($#)); do
   case "$1" in
     --interop) INTEROP=1 ;;
+    --schema) SCHEMA=1 ;;
     --quiet | -q) QUIET=1 ;;
     --stop) STOP=1 ;;
     --memcached)
@@ -559,6 +565,27 @@ if ((MARIADB_UP)); then
   if started_mariadb_died; then
     err "the MariaDB this script started has exited (logs: $MARIADB_LOG${MARIADB_PRIVATE_DATADIR:+, $MARIADB_PRIVATE_DATADIR/error.log})"
     rm -f "$MARIADB_MARKER" "$MARIADB_PIDFILE"
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------
+# Kamailio's schema files for the demo, unpacked from the Debian package when not installed
+# ---------------------------------------------------------------------------------------
+SCHEMA_DIR="$SVC_DIR/kamailio-schema"
+if ((SCHEMA)) && ! dpkg-query -W -f='${db:Status-Abbrev}' kamailio-mysql-modules 2>/dev/null | grep -q '^ii' &&
+  [[ ! -f "$SCHEMA_DIR/usr/share/kamailio/mysql/standard-create.sql" ]]; then
+  if ! command -v "$APT_GET" >/dev/null 2>&1 || ! command -v dpkg-deb >/dev/null 2>&1; then
+    err "Kamailio's schema files are missing: install the Debian package kamailio-mysql-modules"
+  else
+    mkdir -p "$SCHEMA_DIR"
+    schema_log="$SVC_DIR/schema.log"
+    if { "${AS_ROOT[@]}" "$APT_GET" update -q && (cd "$SVC_DIR" && "$APT_GET" download kamailio-mysql-modules); } >"$schema_log" 2>&1 &&
+      dpkg-deb -x "$(ls -t "$SVC_DIR"/kamailio-mysql-modules_*.deb | head -n 1)" "$SCHEMA_DIR" >>"$schema_log" 2>&1; then
+      NOTES+=("Kamailio schema unpacked into $SCHEMA_DIR")
+      rm -f "$SVC_DIR"/kamailio-mysql-modules_*.deb
+    else
+      err "could not download kamailio-mysql-modules for its schema files (log: $schema_log)"
+    fi
   fi
 fi
 

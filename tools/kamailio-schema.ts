@@ -7,6 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Connection, Pool } from 'mysql2/promise';
 
 /** The Kamailio schema files authring loads, in load order. */
@@ -34,7 +36,7 @@ export const KAMAILIO_SCHEMA_HINT =
  */
 export function findKamailioSchemaFiles(): string[] | undefined {
   const listing = spawnSync('dpkg', ['-L', KAMAILIO_SCHEMA_PACKAGE], { encoding: 'utf8', timeout: 10_000 });
-  if (listing.error !== undefined || listing.status !== 0) return undefined;
+  if (listing.error !== undefined || listing.status !== 0) return unpackedSchemaFiles();
   const installed = listing.stdout.split('\n').map((line) => line.trim());
   const found: string[] = [];
   for (const name of KAMAILIO_SCHEMA_FILES) {
@@ -43,6 +45,16 @@ export function findKamailioSchemaFiles(): string[] | undefined {
     found.push(file);
   }
   return found;
+}
+
+/**
+ * The same package's files unpacked (not installed) by `scripts/services.sh --schema` into
+ * `.services/kamailio-schema/`, for the demo on a machine without the package.
+ */
+function unpackedSchemaFiles(): string[] | undefined {
+  const dir = fileURLToPath(new URL('../.services/kamailio-schema/usr/share/kamailio/mysql/', import.meta.url));
+  const files = KAMAILIO_SCHEMA_FILES.map((name) => join(dir, name));
+  return files.every((file) => existsSync(file)) ? files : undefined;
 }
 
 /**
