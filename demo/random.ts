@@ -3,24 +3,9 @@
  * workload on every run and in both phases, which is what lets the answers be compared.
  */
 
-/** A uniform random number in [0, 1), from a seeded generator. */
-export type Random = () => number;
+import type { Random } from '../tools/random.js';
 
-/**
- * mulberry32: a small, fast 32-bit generator; plenty for demo data (not for secrets).
- *
- * @param seed any integer; only its low 32 bits are used.
- */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random } from '../tools/random.js';
 
 /** A whole number in [0, n). */
 export function randomIndex(random: Random, n: number): number {

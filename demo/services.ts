@@ -3,7 +3,7 @@
  * on 127.0.0.1:11311-11313 and MariaDB on 127.0.0.1:3306 with the login authring/authring. The
  * ports follow the same environment variables as the script. Loopback only.
  */
-import net from 'node:net';
+import { canConnect } from '../tools/tcp.js';
 
 const HOST = '127.0.0.1';
 
@@ -34,19 +34,6 @@ export function demoServices(env: NodeJS.ProcessEnv = process.env): DemoServices
   };
 }
 
-function accepts(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /** The services that do not accept connections, as `what host:port` (empty when all do). */
 export async function unreachableServices(services: DemoServices): Promise<string[]> {
@@ -57,6 +44,6 @@ export async function unreachableServices(services: DemoServices): Promise<strin
       return { what: 'memcached', host, port: Number(port) };
     }),
   ];
-  const results = await Promise.all(targets.map(async (t) => ((await accepts(t.host, t.port)) ? undefined : `${t.what} ${t.host}:${t.port}`)));
+  const results = await Promise.all(targets.map(async (t) => ((await canConnect(t.host, t.port, 2000)) ? undefined : `${t.what} ${t.host}:${t.port}`)));
   return results.filter((r): r is string => r !== undefined);
 }

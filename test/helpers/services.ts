@@ -13,6 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, rmSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { canConnect } from '../../tools/tcp.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -88,24 +89,6 @@ export function needBinary(name: string): boolean {
   );
 }
 
-/**
- * Tries one TCP connection.
- *
- * @returns true if something accepted it within `timeoutMs`.
- */
-function canConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /**
  * Gate for tests that need a running service: `describe.skipIf(!(await needTcp(...)))`.

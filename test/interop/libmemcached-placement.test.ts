@@ -11,6 +11,7 @@ import { canonicalServerOrder } from '../../src/cluster/ketama.js';
 import { KetamaRing } from '../../src/cluster/ring.js';
 import { parseServerList } from '../../src/cluster/server-spec.js';
 import { toWireKey } from '../../src/cluster/wire-key.js';
+import { seededRandom } from '../../tools/random.js';
 import { IN_CI, needBinary } from '../helpers/services.js';
 import { buildPlacementTool, LIBMEMCACHED_HEADER, libmemcachedPlacement } from './build.js';
 
@@ -20,17 +21,6 @@ import { buildPlacementTool, LIBMEMCACHED_HEADER, libmemcachedPlacement } from '
  */
 const FLOAT_DOUBLE_DIFFERENT_COUNTS = [7, 14, 25, 28, 47, 49, 50, 55, 56, 61];
 
-/** Deterministic PRNG (mulberry32), so every run tests the same keys and weights. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function printableAscii(random: () => number, length: number): string {
   let text = '';
