@@ -6,8 +6,9 @@ import { SingleFlight } from './single-flight.js';
  * bumping it invalidates the whole namespace at once (O(1), no flush of shared servers); the
  * old entries are simply never read again and expire.
  *
- * The counter is created with the current Unix time, so a counter lost with its server (restart,
- * eviction) comes back larger than any generation used before, never equal to an old one. Each
+ * The counter is created with the current time in milliseconds, so a counter lost with its server
+ * (restart, eviction) comes back larger than any generation used before (unless bumps outpaced
+ * one per millisecond), never equal to an old one. Each
  * process re-reads it at most every `checkMs` (one `incr` by 0, which also creates it), so a
  * bump reaches every node within that interval; this process never goes back to a smaller
  * generation than one it has used.
@@ -56,6 +57,6 @@ export class NamespaceGeneration {
   }
 
   private seed(): bigint {
-    return BigInt(Math.floor(this.now() / 1000));
+    return BigInt(Math.floor(this.now()));
   }
 }
