@@ -1,7 +1,7 @@
 /**
  * Kamailio and authring share one cache, proven with real processes: MariaDB holding Kamailio's
- * schema, three memcached servers, one nutcracker started from the YAML `nutcrackerConfig()`
- * produced, Kamailio 5.6 running the fragment `kamailioConfig()` produced (memcached module →
+ * schema, three memcached servers, one nutcracker started from the `nutcracker.yml` that
+ * `authring kamailio` wrote, Kamailio 5.6 running the fragment it wrote (memcached module →
  * that nutcracker, `route(AUTHRING_IS_USER_IN)` on the From URI), sipp asking it, and an
  * authring `AuthCache` on the same servers with the same key prefix.
  *
@@ -14,6 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEASE_FLAGS, LEASE_VALUE } from '../../src/cache/lease.js';
 import { AuthCache, Invalidator, MemcacheCluster, createAuthCache, parseConfig, type AuthringConfig, type LookupStatus } from '../../src/index.js';
 import { kamailioConfig, nutcrackerConfig } from '../../src/kamailio/index.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
 import { needKamailio } from '../helpers/kamailio.js';
 import {
@@ -38,6 +43,7 @@ const ready =
   needBinary('nutcracker');
 
 const DOMAIN = 'example.com';
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const GROUPS = ['ipauth', 'voicemail'];
 
 /** One Kamailio + one AuthCache sharing a key prefix (one per group `use_domain` setting). */
@@ -56,8 +62,8 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
   let cluster: MemcacheCluster;
   const nodes: SharedNode[] = [];
 
-  function yamlConfig(prefix: string, useDomain: boolean): AuthringConfig {
-    const text = [
+  function yamlText(prefix: string, useDomain: boolean): string {
+    return [
       'memcached:',
       `  servers: [${memcached.map((m) => JSON.stringify(m.address)).join(', ')}]`,
       'mysql:',
@@ -69,13 +75,33 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
       `    use_domain: ${useDomain}`,
       '',
     ].join('\n');
-    return parseConfig(text, 'authring.yaml', {});
+  }
+
+  function yamlConfig(prefix: string, useDomain: boolean): AuthringConfig {
+    return parseConfig(yamlText(prefix, useDomain), 'authring.yaml', {});
+  }
+
+  /** The two files exactly as `authring kamailio --out` writes them for this cluster file. */
+  async function authringKamailio(prefix: string, useDomain: boolean, listen: string): Promise<{ cfg: string; yml: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'authring-kamailio-'));
+    try {
+      writeFileSync(join(dir, 'authring.yaml'), yamlText(prefix, useDomain));
+      const args = ['--import', 'tsx', CLI, 'kamailio', '-c', join(dir, 'authring.yaml'), '--listen', listen, '--out', dir];
+      for (const group of GROUPS) args.push('--group', group);
+      const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
+      if (run.status !== 0) throw new Error(`authring kamailio failed: ${run.stderr}`);
+      return { cfg: readFileSync(join(dir, 'kamailio-authring.cfg'), 'utf8'), yml: readFileSync(join(dir, 'nutcracker.yml'), 'utf8') };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   async function startNode(useDomain: boolean): Promise<SharedNode> {
     const prefix = `kt${randomBytes(4).toString('hex')}:`;
     const config = yamlConfig(prefix, useDomain);
-    const fragment = kamailioConfig(config, { twemproxyListen: nutcracker.address, groups: GROUPS });
+    const { cfg: fragment } = await authringKamailio(prefix, useDomain, nutcracker.address);
+    // The command prints what the library generates.
+    expect(fragment).toBe(kamailioConfig(config, { twemproxyListen: nutcracker.address, groups: GROUPS }));
     const kamailio = await startSharedCacheKamailio({ dbUrl: db.url, fragment, useDomainGroup: useDomain });
     let auth: AuthCache;
     try {
@@ -96,7 +122,9 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
     expect(db.collations.get('grp.username')).toMatch(/_ci$/);
     for (let i = 0; i < 3; i++) memcached.push(await MemcachedProcess.start());
     const listen = `127.0.0.1:${await freePort()}`;
-    nutcracker = await NutcrackerProcess.start(nutcrackerConfig(yamlConfig('unused:', false), { listen }));
+    const { yml } = await authringKamailio('unused:', false, listen);
+    expect(yml).toBe(nutcrackerConfig(yamlConfig('unused:', false), { listen }));
+    nutcracker = await NutcrackerProcess.start(yml);
     cluster = new MemcacheCluster({ servers: memcached.map((m) => m.address) });
   });
 
