@@ -206,6 +206,11 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
     } finally {
       await victim.restart();
     }
+    // Later tests share the cluster: wait until its probe has brought the server back.
+    for (let waited = 0; cluster.stats().servers.some((s) => s.state !== 'up') && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(cluster.stats().servers.every((s) => s.state === 'up')).toBe(true);
     await auth.close();
   });
 
