@@ -82,7 +82,7 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
   }
 
   /** The two files exactly as `authring kamailio --out` writes them for this cluster file. */
-  async function authringKamailio(prefix: string, useDomain: boolean, listen: string): Promise<{ cfg: string; yml: string }> {
+  async function authringKamailio(prefix: string, useDomain: boolean, listen: string): Promise<{ cfg: string; yml: string; config: AuthringConfig }> {
     const dir = mkdtempSync(join(tmpdir(), 'authring-kamailio-'));
     try {
       writeFileSync(join(dir, 'authring.yaml'), yamlText(prefix, useDomain));
@@ -90,7 +90,12 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
       for (const group of GROUPS) args.push('--group', group);
       const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
       if (run.status !== 0) throw new Error(`authring kamailio failed: ${run.stderr}`);
-      return { cfg: readFileSync(join(dir, 'kamailio-authring.cfg'), 'utf8'), yml: readFileSync(join(dir, 'nutcracker.yml'), 'utf8') };
+      return {
+        cfg: readFileSync(join(dir, 'kamailio-authring.cfg'), 'utf8'),
+        yml: readFileSync(join(dir, 'nutcracker.yml'), 'utf8'),
+        // The same file as the library reads it (the generators name it in their headers).
+        config: parseConfig(yamlText(prefix, useDomain), join(dir, 'authring.yaml'), {}),
+      };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -99,9 +104,9 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
   async function startNode(useDomain: boolean): Promise<SharedNode> {
     const prefix = `kt${randomBytes(4).toString('hex')}:`;
     const config = yamlConfig(prefix, useDomain);
-    const { cfg: fragment } = await authringKamailio(prefix, useDomain, nutcracker.address);
+    const { cfg: fragment, config: asRead } = await authringKamailio(prefix, useDomain, nutcracker.address);
     // The command prints what the library generates.
-    expect(fragment).toBe(kamailioConfig(config, { twemproxyListen: nutcracker.address, groups: GROUPS }));
+    expect(fragment).toBe(kamailioConfig(asRead, { twemproxyListen: nutcracker.address, groups: GROUPS }));
     const kamailio = await startSharedCacheKamailio({ dbUrl: db.url, fragment, useDomainGroup: useDomain });
     let auth: AuthCache;
     try {
@@ -122,8 +127,8 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
     expect(db.collations.get('grp.username')).toMatch(/_ci$/);
     for (let i = 0; i < 3; i++) memcached.push(await MemcachedProcess.start());
     const listen = `127.0.0.1:${await freePort()}`;
-    const { yml } = await authringKamailio('unused:', false, listen);
-    expect(yml).toBe(nutcrackerConfig(yamlConfig('unused:', false), { listen }));
+    const { yml, config: asRead } = await authringKamailio('unused:', false, listen);
+    expect(yml).toBe(nutcrackerConfig(asRead, { listen }));
     nutcracker = await NutcrackerProcess.start(yml);
     cluster = new MemcacheCluster({ servers: memcached.map((m) => m.address) });
   });
