@@ -1,17 +1,26 @@
 import { EventEmitter } from 'node:events';
+import type {
+  CallOptions,
+  CasResult,
+  ClusterEvents,
+  ClusterStats,
+  DeleteOptions,
+  IncrementOptions,
+  StoreOptions,
+} from './call-options.js';
+import { Prober } from './prober.js';
+import { asAuthringError, multiGet } from './multi-get.js';
 import {
   AuthringError,
   ClosedError,
   InvalidArgumentError,
-  PartialResultError,
   ServerDownError,
   ServerError,
   ValueTooLargeError,
-  type BatchFailure,
 } from '../errors.js';
 import type { Response } from './connection.js';
 import { BINARY_FLAGS, TEXT_FLAGS, itemFromResponse, type Item } from './item.js';
-import { ClusterNode, type NodeStats } from './node.js';
+import { ClusterNode } from './node.js';
 import { positive, resolveClusterOptions, type MemcacheClusterOptions, type ResolvedClusterOptions } from './options.js';
 import {
   Opcode,
@@ -21,7 +30,6 @@ import {
   describeStatus,
   getRequest,
   incrementRequest,
-  multiGetRequest,
   storeRequest,
   touchRequest,
 } from './protocol.js';
@@ -29,62 +37,15 @@ import { recover } from './recovery.js';
 import { Topology, type Route } from './topology.js';
 import { toWireKey } from './wire-key.js';
 
-/** Per-call options of every operation. */
-export interface CallOptions {
-  /** Deadline of this call in milliseconds; overrides the cluster's `timeoutMs`. */
-  readonly timeoutMs?: number;
-}
-
-/** Options of `set`, `add` and `cas`. */
-export interface StoreOptions extends CallOptions {
-  /**
-   * Seconds until expiry; 0 never expires. Values above 30 days (2592000) are read by memcached
-   * as an absolute Unix time. Capped at the cluster's `fallbackTtlSeconds` on a fallback server.
-   * @default 0
-   */
-  readonly ttl?: number;
-  /** memcached flags; default 1 for a string value (text, as Kamailio reads it), 0 for a Buffer. */
-  readonly flags?: number;
-}
-
-/** Options of `delete`. */
-export interface DeleteOptions extends CallOptions {
-  /** Delete only if the key still holds this CAS token. */
-  readonly cas?: bigint;
-}
-
-/** Options of `incr`. */
-export interface IncrementOptions extends CallOptions {
-  /**
-   * Only the key's owner may answer: while it is down, fail with `E_SERVER_DOWN` (nothing is
-   * written elsewhere or journaled) instead of creating the counter afresh on a fallback server.
-   * For counters whose value matters across nodes, such as a namespace generation. @default false
-   */
-  readonly ownerOnly?: boolean;
-  /** Value a missing counter is created with (decimal text, flags 0). @default 0n */
-  readonly initial?: bigint;
-  /** TTL of a counter created by this call, as in {@link StoreOptions.ttl}. @default 0 */
-  readonly ttl?: number;
-}
-
-/** Result of a compare-and-swap. */
-export type CasResult = 'stored' | 'exists' | 'not-found';
-
-/** Events of {@link MemcacheCluster}. */
-export interface ClusterEvents {
-  /** A server failed `failureThreshold` times in a row; its keys now follow the fallback policy. */
-  'server-down': [address: string, error: AuthringError];
-  /** A down server answered a probe and its stale copies were removed; it takes traffic again. */
-  'server-up': [address: string];
-}
-
-/** A snapshot of the cluster's counters. */
-export interface ClusterStats {
-  /** Ring servers, in configuration order. */
-  readonly servers: readonly NodeStats[];
-  /** Gutter servers, when the fallback policy is a gutter pool. */
-  readonly gutter: readonly NodeStats[];
-}
+export type {
+  CallOptions,
+  StoreOptions,
+  DeleteOptions,
+  IncrementOptions,
+  CasResult,
+  ClusterEvents,
+  ClusterStats,
+} from './call-options.js';
 
 const MAX_TTL = 0xffffffff;
 
@@ -98,7 +59,7 @@ const MAX_TTL = 0xffffffff;
 export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   private options: ResolvedClusterOptions;
   private topology: Topology;
-  private readonly probes = new Map<string, NodeJS.Timeout>();
+  private readonly prober = new Prober(() => this.options.probeIntervalMs);
   private closed = false;
   private changedKeys: ((downSince: number) => Promise<readonly string[]>) | undefined;
 
@@ -130,9 +91,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
     this.options = resolved;
     for (const [address, node] of previous.nodes) {
       if (this.topology.nodes.get(address) === node) continue;
-      const timer = this.probes.get(address);
-      if (timer) clearInterval(timer);
-      this.probes.delete(address);
+      this.prober.stop(address);
       void node.closeWhenIdle();
     }
   }
@@ -181,48 +140,11 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    * @throws PartialResultError when some servers failed; it carries the other servers' hits.
    */
   async getMulti(keys: readonly string[], options: CallOptions = {}): Promise<Map<string, Item>> {
-    const timeoutMs = this.deadline(options);
-    const batches = new Map<ClusterNode, { route: Route; callerKeys: Map<string, string[]> }>();
-    const hits = new Map<string, Item>();
-    const failures: BatchFailure[] = [];
-    for (const key of new Set(keys)) {
-      let routed: { route: Route; wireKey: string };
-      try {
-        routed = this.route(key, false);
-      } catch (error) {
-        failures.push({ server: this.serverFor(key), keys: [key], error: asAuthringError(error) });
-        continue;
-      }
-      const batch = batches.get(routed.route.node) ?? { route: routed.route, callerKeys: new Map() };
-      batches.set(routed.route.node, batch);
-      const callers = batch.callerKeys.get(routed.wireKey) ?? [];
-      callers.push(key);
-      batch.callerKeys.set(routed.wireKey, callers);
-    }
-    await Promise.all(
-      [...batches].map(async ([node, { route, callerKeys }]) => {
-        const wireKeys = [...callerKeys.keys()];
-        try {
-          const responses = await node.callBatch(multiGetRequest(wireKeys), timeoutMs);
-          let found = 0;
-          for (const response of responses) {
-            if (response.status !== Status.OK) continue;
-            const item = itemFromResponse(response);
-            for (const key of callerKeys.get(response.key.toString('latin1')) ?? []) {
-              hits.set(key, item);
-              found += 1;
-            }
-          }
-          node.counters.hits += found;
-          node.counters.misses += wireKeys.length - found;
-          if (route.fallback) node.counters.fallbackServed += 1;
-        } catch (error) {
-          failures.push({ server: node.address, keys: [...callerKeys.values()].flat(), error: asAuthringError(error) });
-        }
-      }),
-    );
-    if (failures.length > 0) throw new PartialResultError(hits, failures);
-    return hits;
+    if (this.closed) throw new ClosedError();
+    return multiGet(keys, this.deadline(options), {
+      route: (key) => this.route(key, false),
+      owner: (key) => this.serverFor(key),
+    });
   }
 
   /** Stores a value unconditionally. */
@@ -324,8 +246,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   /** Ends every socket and timer; later calls fail with `E_CLOSED`. */
   close(): void {
     this.closed = true;
-    for (const timer of this.probes.values()) clearInterval(timer);
-    this.probes.clear();
+    this.prober.stopAll();
     for (const node of this.topology.nodes.values()) node.close();
   }
 
@@ -405,13 +326,10 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   }
 
   private markedDown(node: ClusterNode, error: AuthringError): void {
-    if (this.closed || this.probes.has(node.address) || this.topology.nodes.get(node.address) !== node) return;
+    if (this.closed || this.prober.has(node.address) || this.topology.nodes.get(node.address) !== node) return;
     this.emit('server-down', node.address, error);
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      void recover(node, {
+    const attempt = (): Promise<boolean> =>
+      recover(node, {
         node: (address) => this.topology.nodes.get(address),
         timeoutMs: this.options.timeoutMs,
         changedKeys: async (recovering, downSince) => {
@@ -419,22 +337,10 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
           const keys = await this.changedKeys(downSince);
           return keys.map(toWireKey).filter((wireKey) => this.topology.owner(wireKey) === recovering);
         },
-      })
-        .then((recovered) => {
-          if (!recovered || this.closed || this.probes.get(node.address) !== timer) return;
-          clearInterval(timer);
-          this.probes.delete(node.address);
-          this.emit('server-up', node.address);
-        })
-        .finally(() => {
-          running = false;
-        });
-    }, this.options.probeIntervalMs);
-    timer.unref();
-    this.probes.set(node.address, timer);
+      });
+    this.prober.start(node, attempt, () => {
+      if (!this.closed) this.emit('server-up', node.address);
+    });
   }
 }
 
-function asAuthringError(error: unknown): AuthringError {
-  return error instanceof AuthringError ? error : new AuthringError('E_UNKNOWN', String(error), { cause: error });
-}
