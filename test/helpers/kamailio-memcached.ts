@@ -13,13 +13,13 @@
  *
  * Everything listens on 127.0.0.1 only.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KamailioProcess, freeUdpPort } from './kamailio.js';
+import { KamailioProcess } from './kamailio.js';
+import { runSippProcess } from './sipp-process.js';
 import { IN_CI, findBinary } from './services.js';
 
 /** Directory of the sipp scenario. */
@@ -265,42 +265,18 @@ export async function askCachedGroup(kamailio: KamailioProcess, questions: reado
     const csvPath = path.join(dir, 'questions.csv');
     const rows = questions.map((q, index) => `${index};${q.user};${q.domain};${q.group};`);
     await writeFile(csvPath, `SEQUENTIAL\n${rows.join('\n')}\n`, 'utf8');
-    const logPath = path.join(dir, 'answers.log');
-    const errorPath = path.join(dir, 'errors.log');
-    const messagePath = path.join(dir, 'messages.log');
     const timeoutMs = 30_000 + 50 * questions.length;
-    const args = [
-      `${kamailio.host}:${kamailio.port}`,
-      '-sf', SCENARIO,
-      '-inf', csvPath,
-      '-m', String(questions.length),
-      '-r', '200',
-      '-l', '1',
-      '-i', '127.0.0.1',
-      '-p', String(await freeUdpPort()),
-      '-mi', '127.0.0.1',
-      '-mp', String(await freeUdpPort()),
-      '-nostdin',
-      '-trace_logs', '-log_file', logPath,
-      '-trace_msg', '-message_file', messagePath,
-      '-trace_err', '-error_file', errorPath,
-      '-recv_timeout', '5000',
-      '-max_retrans', '5',
-      '-timeout', `${Math.ceil(timeoutMs / 1000)}s`,
-    ];
-    const child = spawn(sipp, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-8192);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 5000);
-    const exit = await new Promise<string>((resolve) => {
-      child.once('error', (error) => resolve(`spawn error: ${error.message}`));
-      child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${String(code)}`));
+    const { args, exit, output, logPath, messagePath, errorPath } = await runSippProcess({
+      sipp,
+      kamailio,
+      scenario: SCENARIO,
+      dir,
+      csvPath,
+      calls: questions.length,
+      rate: 200,
+      limit: 1,
+      timeoutMs,
     });
-    clearTimeout(timer);
 
     const answers = new Map<number, CachedGroupAnswer>();
     const log = await readFile(logPath, 'utf8').catch(() => '');

@@ -10,11 +10,11 @@
  * bytes) and Kamailio decodes them; credentials go into the From URI and the digest
  * username, so their user, domain and password are limited to URI-safe characters.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { KAMAILIO_HELPER_DIR, freeUdpPort, type KamailioProcess } from './kamailio.js';
+import { KAMAILIO_HELPER_DIR, type KamailioProcess } from './kamailio.js';
+import { runSippProcess } from './sipp-process.js';
 import { findBinary, needBinary } from './services.js';
 
 /** Is `user` (optionally `@domain`) in group `group`? Answered by the group module's `is_user_in`. */
@@ -165,48 +165,18 @@ async function runSipp(
     const csvPath = path.join(dir, 'questions.csv');
     await writeFile(csvPath, `${csv.join('\n')}\n`, 'utf8');
 
-    const logPath = path.join(dir, 'answers.log');
-    const messagePath = path.join(dir, 'messages.log');
-    const errorPath = path.join(dir, 'errors.log');
     const timeoutMs = options.timeoutMs ?? 30_000 + 20 * indexes.length;
-    const args = [
-      `${kamailio.host}:${kamailio.port}`,
-      '-sf', path.join(KAMAILIO_HELPER_DIR, `${kind}.xml`),
-      '-inf', csvPath,
-      '-m', String(indexes.length),
-      '-r', String(options.rate ?? 400),
-      '-rp', '1000',
-      '-l', String(options.limit ?? 100),
-      '-i', '127.0.0.1',
-      '-p', String(await freeUdpPort()),
-      '-mi', '127.0.0.1',
-      '-mp', String(await freeUdpPort()),
-      '-nostdin',
-      '-trace_logs', '-log_file', logPath,
-      '-trace_msg', '-message_file', messagePath,
-      '-trace_err', '-error_file', errorPath,
-      '-recv_timeout', '5000',
-      '-max_retrans', '5',
-      '-timeout', `${Math.ceil(timeoutMs / 1000)}s`,
-    ];
-
-    const child = spawn(sipp, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-8192);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    let killedByTimeout = false;
-    const timer = setTimeout(() => {
-      killedByTimeout = true;
-      child.kill('SIGKILL');
-    }, timeoutMs + 5000);
-    const exit = await new Promise<string>((resolve) => {
-      child.once('error', (error) => resolve(`spawn error: ${error.message}`));
-      child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${String(code)}`));
+    const { args, exit, output, killedByTimeout, logPath, messagePath, errorPath } = await runSippProcess({
+      sipp,
+      kamailio,
+      scenario: path.join(KAMAILIO_HELPER_DIR, `${kind}.xml`),
+      dir,
+      csvPath,
+      calls: indexes.length,
+      rate: options.rate ?? 400,
+      limit: options.limit ?? 100,
+      timeoutMs,
     });
-    clearTimeout(timer);
 
     const answers = new Map<number, Answer>();
     const problems: string[] = [];
