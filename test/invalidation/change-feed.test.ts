@@ -9,11 +9,15 @@ import { Observers } from './observers.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
 
-/** The watcher polls every 50 ms; nodes re-read the address table every 200 ms and ask every 20 ms. */
-const KEY_BOUND_MS = 1000;
-const ADDRESS_BOUND_MS = 1500;
+/**
+ * The watcher polls every 50 ms; nodes re-read the address table every 200 ms and ask every 20 ms,
+ * so the expected delays are about 70 ms and 270 ms (docs/invalidation.md has the measured ones).
+ * The asserted bounds leave room for a loaded shared machine.
+ */
+const KEY_BOUND_MS = 2000;
+const ADDRESS_BOUND_MS = 2500;
 /** With a memcached server failing, detection (2 failures × 200 ms timeouts) comes first. */
-const FAULT_BOUND_MS = 3000;
+const FAULT_BOUND_MS = 5000;
 
 const QUESTIONS: Question[] = [
   { kind: 'group', user: 'alice', domain: 'example.com', group: 'newgrp' },
