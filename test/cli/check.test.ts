@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
-import { MemcachedProcess, needBinary } from '../helpers/services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
+import { needBinary } from '../helpers/services.js';
+import { useServicesFixture } from '../helpers/services-fixture.js';
 import { PASSWORD_ENV, authring, authringJson, tempDir, writeConfig } from './cli.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
@@ -11,20 +12,14 @@ interface CheckJson {
 }
 
 describe.skipIf(!ready)('authring check', () => {
+  const services = useServicesFixture(3);
+  const { servers } = services;
   let db: KamailioDatabase;
-  const servers: MemcachedProcess[] = [];
   let dir: string;
 
-  beforeAll(async () => {
-    db = await createKamailioDatabase();
-    await loadFixtures(db);
-    for (let i = 0; i < 3; i++) servers.push(await MemcachedProcess.start());
+  beforeAll(() => {
+    db = services.db;
     dir = tempDir();
-  });
-
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await db?.drop();
   });
 
   const config = (name: string, extra: Partial<Parameters<typeof writeConfig>[1]> = {}): string =>

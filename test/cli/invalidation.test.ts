@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
-import { MemcachedProcess, needBinary } from '../helpers/services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
+import { needBinary } from '../helpers/services.js';
+import { useServicesFixture } from '../helpers/services-fixture.js';
 import { authring, authringJson, finished, spawnAuthring, tempDir, writeConfig } from './cli.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
@@ -13,21 +14,15 @@ interface LookupJson {
 }
 
 describe.skipIf(!ready)('authring invalidate, install-triggers, remove-triggers, watch', () => {
+  const services = useServicesFixture(2);
+  const { servers } = services;
   let db: KamailioDatabase;
-  const servers: MemcachedProcess[] = [];
   let dir: string;
   let n = 0;
 
-  beforeAll(async () => {
-    db = await createKamailioDatabase();
-    await loadFixtures(db);
-    for (let i = 0; i < 2; i++) servers.push(await MemcachedProcess.start());
+  beforeAll(() => {
+    db = services.db;
     dir = tempDir();
-  });
-
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await db?.drop();
   });
 
   const freshConfig = (): string => {

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { KetamaRing } from '../../src/cluster/ring.js';
 import { parseServerList } from '../../src/cluster/server-spec.js';
 import { toWireKey } from '../../src/cluster/wire-key.js';
-import { FIXTURES, createKamailioDatabase, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
-import { MemcachedProcess, needBinary } from '../helpers/services.js';
+import { FIXTURES, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
+import { needBinary } from '../helpers/services.js';
+import { useServicesFixture } from '../helpers/services-fixture.js';
 import { authring, authringJson, tempDir, writeConfig } from './cli.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
@@ -26,22 +27,16 @@ interface LookupJson {
 }
 
 describe.skipIf(!ready)('authring lookup', () => {
+  const services = useServicesFixture(3);
+  const { servers } = services;
   let db: KamailioDatabase;
-  const servers: MemcachedProcess[] = [];
   let dir: string;
   let n = 0;
   const alice = FIXTURES.subscribers[0];
 
-  beforeAll(async () => {
-    db = await createKamailioDatabase();
-    await loadFixtures(db);
-    for (let i = 0; i < 3; i++) servers.push(await MemcachedProcess.start());
+  beforeAll(() => {
+    db = services.db;
     dir = tempDir();
-  });
-
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await db?.drop();
   });
 
   /** A config with a fresh key prefix, so every test starts with an empty cache. */

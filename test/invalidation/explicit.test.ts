@@ -2,28 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthCache } from '../../src/auth/auth-cache.js';
 import type { LookupStatus } from '../../src/cache/engine.js';
 import { Invalidator, InvalidationError } from '../../src/invalidation/invalidator.js';
-import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
-import { MemcachedProcess, needBinary } from '../helpers/services.js';
+import { needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
+import { needBinary } from '../helpers/services.js';
+import { useServicesFixture } from '../helpers/services-fixture.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
 
 describe.skipIf(!ready)('explicit invalidation', () => {
+  const services = useServicesFixture(2);
   let db: KamailioDatabase;
-  const servers: MemcachedProcess[] = [];
   let auth: AuthCache;
   let invalidator: Invalidator;
 
   beforeAll(async () => {
-    db = await createKamailioDatabase();
-    await loadFixtures(db);
-    for (let i = 0; i < 2; i++) servers.push(await MemcachedProcess.start());
-    auth = await AuthCache.create({ memcached: { servers: servers.map((s) => s.address) }, mysql: { uri: db.url }, cache: { keyPrefix: `ex${process.pid}:` } });
+    db = services.db;
+    auth = await AuthCache.create({ memcached: { servers: services.addresses }, mysql: { uri: db.url }, cache: { keyPrefix: `ex${process.pid}:` } });
     invalidator = new Invalidator(auth);
   });
   afterAll(async () => {
     await auth?.close();
-    await Promise.all(servers.map((s) => s.stop()));
-    await db?.drop();
   });
 
   async function source(ask: (status: LookupStatus) => Promise<unknown>): Promise<string | undefined> {
