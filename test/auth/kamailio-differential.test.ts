@@ -27,13 +27,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthCache } from '../../src/index.js';
 import {
   FIXTURES,
-  createKamailioDatabase,
   digestHa1,
   fixturePasswords,
-  loadFixtures,
   needKamailioDatabase,
   type KamailioDatabase,
 } from '../helpers/kamailio-db.js';
+import { useKamailioDatabase } from '../helpers/services-fixture.js';
 import { KamailioProcess, needKamailio } from '../helpers/kamailio.js';
 import { DEMO_MEMCACHED, needTcp } from '../helpers/services.js';
 import {
@@ -246,15 +245,11 @@ const MODES = [
 ] as const;
 
 describe.skipIf(!ready)('AuthCache answers exactly like Kamailio 5.6', () => {
+  const database = useKamailioDatabase();
   let db: KamailioDatabase;
 
-  beforeAll(async () => {
-    db = await createKamailioDatabase();
-    await loadFixtures(db);
-  });
-
-  afterAll(async () => {
-    await db?.drop();
+  beforeAll(() => {
+    db = database.db;
   });
 
   describe.each(MODES)('group use_domain=$group, auth_db use_domain=$auth', (mode) => {

@@ -22,11 +22,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FIXTURES,
-  createKamailioDatabase,
-  loadFixtures,
   needKamailioDatabase,
   type KamailioDatabase,
 } from './kamailio-db.js';
+import { useKamailioDatabase } from './services-fixture.js';
 import { KamailioProcess, needKamailio } from './kamailio.js';
 import { askKamailio, needSipp, type Answer, type Question } from './sipp.js';
 
@@ -154,15 +153,11 @@ function describeMismatch(e: Expectation, answer: Answer, useDomain: boolean): s
 }
 
 describe.skipIf(!ready)('Kamailio harness', () => {
+  const database = useKamailioDatabase();
   let db: KamailioDatabase;
 
-  beforeAll(async () => {
-    db = await createKamailioDatabase();
-    await loadFixtures(db);
-  });
-
-  afterAll(async () => {
-    await db?.drop();
+  beforeAll(() => {
+    db = database.db;
   });
 
   it('loads Kamailio\'s real schema into a case- and trailing-space-insensitive database', async () => {

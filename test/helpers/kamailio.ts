@@ -12,11 +12,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forgetDir, killOnExit, removeOnExit } from './exit-cleanup.js';
 import { findBinary, needBinary } from './services.js';
 
 /** The only address Kamailio listens on. */
@@ -75,21 +75,6 @@ export function needKamailio(): boolean {
   return needBinary('kamailio');
 }
 
-/** Live Kamailio process groups and temp dirs, cleaned up when the test process exits. */
-const live = new Set<ChildProcess>();
-const tempDirs = new Set<string>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of live) killGroup(child, 'SIGKILL');
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
-/** Signals the process group this helper created for `child` (its pid is the group id). */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
@@ -210,7 +195,6 @@ export class KamailioProcess {
       const finish = (description: string): void => {
         if (this.exitDescription !== undefined) return;
         this.exitDescription = description;
-        live.delete(child);
         resolve();
       };
       child.once('exit', (code, signal) => finish(signal ? `signal ${signal}` : `exit code ${String(code)}`));
@@ -236,12 +220,11 @@ export class KamailioProcess {
     const debug = options.debug ?? 2;
     if (!Number.isInteger(debug) || debug < -5 || debug > 5) throw new Error(`bad debug level ${debug}`);
 
-    installExitHook();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'authring-kamailio-'));
-    tempDirs.add(dir);
+    removeOnExit(dir);
     const removeDir = async (): Promise<void> => {
       await rm(dir, { recursive: true, force: true });
-      tempDirs.delete(dir);
+      forgetDir(dir);
     };
     let port: number;
     let config: string;
@@ -273,7 +256,7 @@ export class KamailioProcess {
     const args = ['-DD', '-E', '-f', configPath, '-Y', dir, '-w', dir, '-m', '64', '-M', '8'];
     // detached: its own process group, so stop() can reach the worker children too.
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, cwd: dir });
-    live.add(child);
+    child.once('exit', killOnExit(() => killGroup(child, 'SIGKILL')));
     const kamailio = new KamailioProcess(child, port, options, groups, dir, configPath, config);
     try {
       await kamailio.waitReady(options.startTimeoutMs ?? 15_000);
@@ -368,7 +351,7 @@ export class KamailioProcess {
     // Any worker that outlived the main process.
     killGroup(this.child, 'SIGKILL');
     await rm(this.dir, { recursive: true, force: true });
-    tempDirs.delete(this.dir);
+    forgetDir(this.dir);
   }
 }
 

@@ -13,26 +13,42 @@ export interface ServicesFixture {
 }
 
 /**
- * Registers beforeAll/afterAll hooks (call it inside `describe`) that create a Kamailio database
- * with the fixtures and start `memcachedCount` memcached processes, and drop and stop them after.
- * Read the fields inside tests or hooks, not at definition time.
+ * Registers beforeAll/afterAll hooks (call it inside `describe`) that create a database with
+ * Kamailio's schema and the fixtures, and drop it after. Read `db` inside tests or hooks.
  */
-export function useServicesFixture(memcachedCount: number): ServicesFixture {
+export function useKamailioDatabase(): { readonly db: KamailioDatabase } {
   let db: KamailioDatabase | undefined;
-  const servers: MemcachedProcess[] = [];
   beforeAll(async () => {
     db = await createKamailioDatabase();
     await loadFixtures(db);
-    for (let i = 0; i < memcachedCount; i++) servers.push(await MemcachedProcess.start());
   });
   afterAll(async () => {
-    await Promise.all(servers.map((s) => (s.running ? s.stop() : undefined)));
     await db?.drop();
   });
   return {
     get db(): KamailioDatabase {
-      if (!db) throw new Error('the services fixture is used before its beforeAll ran');
+      if (!db) throw new Error('the database fixture is used before its beforeAll ran');
       return db;
+    },
+  };
+}
+
+/**
+ * {@link useKamailioDatabase} plus `memcachedCount` memcached processes, started before the
+ * describe's tests and stopped after.
+ */
+export function useServicesFixture(memcachedCount: number): ServicesFixture {
+  const database = useKamailioDatabase();
+  const servers: MemcachedProcess[] = [];
+  beforeAll(async () => {
+    for (let i = 0; i < memcachedCount; i++) servers.push(await MemcachedProcess.start());
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => (s.running ? s.stop() : undefined)));
+  });
+  return {
+    get db(): KamailioDatabase {
+      return database.db;
     },
     servers,
     get addresses(): string[] {

@@ -10,10 +10,11 @@
  * Everything listens on 127.0.0.1 only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { canConnect } from '../../tools/tcp.js';
+import { killOnExit, removeOnExit } from './exit-cleanup.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -157,27 +158,6 @@ export async function waitForPort(port: number, host = LOOPBACK, timeoutMs = 500
 // Child process bookkeeping
 // ---------------------------------------------------------------------------------------
 
-/** Live children and temp dirs, cleaned up when the test process exits. */
-const liveChildren = new Set<ChildProcess>();
-const tempDirs = new Set<string>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of liveChildren) {
-      try {
-        // SIGKILL also ends a SIGSTOPped child.
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
 const MAX_OUTPUT = 16 * 1024;
 
 /** One spawned child: its exit promise and the tail of its stdout+stderr. */
@@ -188,8 +168,7 @@ class Supervised {
   private exitDescription = '';
 
   constructor(readonly child: ChildProcess) {
-    installExitHook();
-    liveChildren.add(child);
+    const forget = killOnExit(() => child.kill('SIGKILL')); // SIGKILL also ends a SIGSTOPped child
     const collect = (chunk: Buffer): void => {
       this.outputText = (this.outputText + chunk.toString('utf8')).slice(-MAX_OUTPUT);
     };
@@ -200,7 +179,7 @@ class Supervised {
         if (this.hasExited) return;
         this.hasExited = true;
         this.exitDescription = description;
-        liveChildren.delete(child);
+        forget();
         resolve();
       };
       child.once('exit', (code, signal) => finish(signal ? `signal ${signal}` : `exit code ${String(code)}`));
@@ -490,8 +469,7 @@ export class NutcrackerProcess {
     const binary = requireBinary('nutcracker');
     const listen = parseListenAddresses(yaml);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'authring-nutcracker-'));
-    installExitHook();
-    tempDirs.add(dir);
+    removeOnExit(dir);
     const configPath = path.join(dir, 'nutcracker.yml');
     const logPath = path.join(dir, 'nutcracker.log');
     await writeFile(configPath, yaml, 'utf8');
