@@ -1,6 +1,6 @@
 // Narrow typings for memjs 1.3, covering the request/response layer authring builds on and the
 // Client the benchmarks compare against. The published @types/memjs does not describe `Server`'s
-// callback registry, `Utils` or `Header`, which multi-get and CAS need.
+// callback registry and socket internals, which per-request deadlines, multi-get and CAS need.
 declare module 'memjs' {
   import type { EventEmitter } from 'node:events';
   import type { Socket } from 'node:net';
@@ -73,17 +73,7 @@ declare module 'memjs' {
     close(): void;
   }
 
-  const Utils: {
-    makeRequestBuffer(
-      opcode: number,
-      key: string | Buffer,
-      extras: string | Buffer,
-      value: string | Buffer,
-      opaque?: number,
-    ): Buffer;
-  };
-
-  const memjs: { Server: typeof Server; Client: typeof Client; Utils: typeof Utils };
+  const memjs: { Server: typeof Server; Client: typeof Client };
   export default memjs;
   export type { Message, ResponseCallback, ServerOptions };
 }
