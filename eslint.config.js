@@ -16,7 +16,14 @@ export default tseslint.config(
   },
   {
     // Ambient module declarations describe third-party shapes; their names are used as types only.
-    files: ['src/types/*.d.ts'],
+    files: ['src/types/*.d.ts', 'examples/**/*.d.ts'],
     rules: { '@typescript-eslint/no-unused-vars': 'off' },
+  },
+  {
+    // The examples use authring as a user would: through the public entry point only.
+    files: ['examples/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+src/(?!index\\.js$)', message: 'examples import authring from src/index.js (the package entry) only' }] }],
+    },
   },
 );
