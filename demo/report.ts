@@ -191,5 +191,5 @@ export function buildReport(
 }
 
 function emptyCounters(): CacheCounters {
-  return { lookups: 0, hits: 0, negativeHits: 0, misses: 0, loads: 0, coalesced: 0, staleServed: 0, forged: 0, staleSetsPrevented: 0, refreshes: 0, cacheErrors: 0, errors: 0 };
+  return { lookups: 0, hits: 0, negativeHits: 0, misses: 0, loads: 0, coalesced: 0, staleServed: 0, forged: 0, malformed: 0, abandonedLeases: 0, staleSetsPrevented: 0, refreshes: 0, cacheErrors: 0, errors: 0 };
 }

@@ -17,7 +17,32 @@ export interface ValueCodec {
   encode(key: string, value: CachedValue, expiresAt: number): string;
   /** Decodes what `encode` wrote; anything else is `forged` for `signed`. */
   decode(key: string, stored: string): Decoded;
+  /**
+   * The authentication tag of a lease marker's text at `key` (base64url), for codecs with a
+   * secret; absent for codecs that cannot authenticate (plain), whose markers carry no tag.
+   */
+  markerTag?(key: string, text: string): string;
 }
+
+/**
+ * True when the base64url tag `given` equals `expected`, compared in constant time. Only the
+ * canonical spelling counts: base64url's last character carries unused bits, and a tag
+ * differing in them decodes to the same bytes.
+ */
+export function sameTag(given: string, expected: string): boolean {
+  const a = Buffer.from(given, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The bytes of base64url `text`, or undefined unless `text` is their canonical spelling. */
+export function canonicalBase64url(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+/** Prefix of the MAC input of lease markers: no cache key starts with NUL, so no marker MAC is a value MAC. */
+export const MARKER_DOMAIN = '\u0000lease\n';
 
 /**
  * The value itself, as text: what Kamailio's `$mct()` reads. A negative entry is written as
@@ -55,6 +80,8 @@ export function signedCodec(secret: string | Buffer): ValueCodec {
   if (key.length < 16) throw new InvalidArgumentError('the signing secret must be at least 16 bytes');
   const mac = (cacheKey: string, expiry: string, payload: string): Buffer =>
     createHmac('sha256', key).update(`${cacheKey}\n${expiry}\n${payload}`, 'utf8').digest();
+  const markerMac = (cacheKey: string, text: string): Buffer =>
+    createHmac('sha256', key).update(`${MARKER_DOMAIN}${cacheKey}\n${text}`, 'utf8').digest();
   return {
     name: 'signed',
     encode(cacheKey, value, expiresAt) {
@@ -66,14 +93,13 @@ export function signedCodec(secret: string | Buffer): ValueCodec {
       const parts = /^s1:(\d{1,12}):([A-Za-z0-9_-]{43}):(n|v[\s\S]*)$/.exec(stored);
       if (!parts) return { kind: 'forged' };
       const [, expiry = '', signature = '', payload = ''] = parts;
-      const given = Buffer.from(signature, 'base64url');
-      const expected = mac(cacheKey, expiry, payload);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { kind: 'forged' };
+      if (!sameTag(signature, mac(cacheKey, expiry, payload).toString('base64url'))) return { kind: 'forged' };
       return {
         kind: 'value',
         value: payload === 'n' ? null : payload.slice(1),
         expiresAt: Number(expiry) * 1000,
       };
     },
+    markerTag: (cacheKey, text) => markerMac(cacheKey, text).toString('base64url'),
   };
 }

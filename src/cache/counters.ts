@@ -17,8 +17,15 @@ export interface CacheCounters {
   coalesced: number;
   /** Expired entries served because the source failed. */
   staleServed: number;
-  /** Entries whose signature did not verify. */
+  /** Entries and lease markers whose signature (or encryption tag) did not verify. */
   forged: number;
+  /**
+   * Entries that decoded but are not what the lookup stores (the lookup's validator refused
+   * them), and lease markers that do not parse; each was treated as a miss and replaced.
+   */
+  malformed: number;
+  /** Leases found still in place after their leader's deadline (leader died or overran), and taken over. */
+  abandonedLeases: number;
   /** Loads whose result was not stored because the key was invalidated meanwhile. */
   staleSetsPrevented: number;
   /** Early refreshes of hot keys started before expiry. */
@@ -40,6 +47,8 @@ export function newCacheCounters(): CacheCounters {
     coalesced: 0,
     staleServed: 0,
     forged: 0,
+    malformed: 0,
+    abandonedLeases: 0,
     staleSetsPrevented: 0,
     refreshes: 0,
     cacheErrors: 0,

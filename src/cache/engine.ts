@@ -2,8 +2,15 @@ import { TEXT_FLAGS, type Item } from '../cluster/item.js';
 import { AuthringError, DeadlineError, SourceUnavailableError } from '../errors.js';
 import type { CachedValue, Decoded } from './codec.js';
 import { newCacheCounters, type CacheCounters } from './counters.js';
-import { LEASE_FLAGS, LEASE_VALUE, isLease, pollDelay, sleep } from './lease.js';
-import { resolveReadThroughOptions, type LoadOptions, type ReadThroughOptions, type ResolvedReadThroughOptions } from './options.js';
+import { LEASE_FLAGS, encodeLease, isLease } from './lease.js';
+import { LoadTimes, waitForLeader, type WaitContext } from './lease-wait.js';
+import {
+  resolveReadThroughOptions,
+  type LoadOptions,
+  type ReadThroughOptions,
+  type ResolvedReadThroughOptions,
+  type Validator,
+} from './options.js';
 import { SingleFlight } from './single-flight.js';
 import type { CacheStore } from './store.js';
 
@@ -37,12 +44,22 @@ export class ReadThroughCache {
   private readonly options: ResolvedReadThroughOptions;
   private readonly flights = new SingleFlight<Answer>();
   private readonly refreshes = new SingleFlight<void>();
+  private readonly loadTimes = new LoadTimes();
+  private readonly waitContext: WaitContext;
 
   constructor(
     private readonly store: CacheStore,
     options: ReadThroughOptions = {},
   ) {
     this.options = resolveReadThroughOptions(options);
+    this.waitContext = {
+      store,
+      codec: this.options.codec,
+      counters: this.counters,
+      now: this.options.now,
+      maxHoldMs: this.options.leaseMs,
+      cacheTimeout: (deadline) => this.cacheTimeout(deadline),
+    };
   }
 
   /**
@@ -108,30 +125,33 @@ export class ReadThroughCache {
   private async lookup(key: string, loader: Loader, options: LoadOptions, deadline: number): Promise<Answer> {
     let stale: CachedValue | undefined;
     let counted = false;
+    const deadlineError = (): DeadlineError => new DeadlineError(key, options.deadlineMs ?? this.options.deadlineMs);
     for (;;) {
       // The caller stops waiting at the deadline; this loop must stop too.
-      if (this.options.now() >= deadline) throw new DeadlineError(key, options.deadlineMs ?? this.options.deadlineMs);
+      if (this.options.now() >= deadline) throw deadlineError();
       let item: Item | undefined;
       let fromPeer = false;
       try {
         item = await this.store.get(key, { timeoutMs: this.cacheTimeout(deadline) });
         if (item && isLease(item)) {
-          item = await this.waitForPeer(key, deadline);
-          fromPeer = item !== undefined && !isLease(item);
+          const waited = await waitForLeader(this.waitContext, key, item, deadline, deadlineError);
+          if (waited.kind === 'abandoned') this.counters.abandonedLeases += 1;
+          fromPeer = waited.kind === 'done';
+          item = waited.kind === 'done' ? waited.item : waited.lease;
         }
       } catch (error) {
+        if (error instanceof DeadlineError) throw error;
         return this.loadWithoutCache(key, loader, deadline, error);
       }
-      if (item && isLease(item)) return this.loadWithoutCache(key, loader, deadline, undefined);
-      const decoded = item ? this.decode(key, item) : undefined;
+      const decoded = item && !isLease(item) ? this.decode(key, item, options.validate ?? this.options.validate) : undefined;
       if (decoded?.kind === 'value') {
         if (decoded.expiresAt === undefined || decoded.expiresAt > this.options.now()) {
-          // A peer's fresh result counts as coalesced (in waitForPeer), not as a hit.
+          // A peer's fresh result counts as coalesced, not as a hit.
           if (fromPeer) this.counters.coalesced += 1;
           else if (decoded.value === null) this.counters.negativeHits += 1;
           else this.counters.hits += 1;
           this.maybeRefresh(key, loader, options, decoded.expiresAt, item);
-          return { value: decoded.value, source: 'cache' };
+          return { value: decoded.value, source: fromPeer ? 'peer' : 'cache' };
         }
         stale = decoded.value;
       }
@@ -140,13 +160,10 @@ export class ReadThroughCache {
       counted = true;
       let lease: bigint | undefined;
       try {
-        // An expired or forged entry is replaced only if nobody changed it since we read it.
+        // An expired, forged or malformed entry, or an abandoned lease, is replaced only if
+        // nobody changed it since we read it.
         if (item) await this.store.delete(key, { cas: item.cas, timeoutMs: this.cacheTimeout(deadline) });
-        lease = await this.store.addItem(key, LEASE_VALUE, {
-          ttl: Math.ceil(this.options.leaseMs / 1000),
-          flags: LEASE_FLAGS,
-          timeoutMs: this.cacheTimeout(deadline),
-        });
+        lease = await this.takeLease(key, deadline);
       } catch (error) {
         return this.loadWithoutCache(key, loader, deadline, error);
       }
@@ -154,6 +171,19 @@ export class ReadThroughCache {
       if (lease === undefined) continue;
       return this.loadUnderLease(key, loader, options, deadline, lease, stale);
     }
+  }
+
+  /** Places a lease marker at `key` for a load ending by `deadline`; its CAS token, or undefined when the key is taken. */
+  private takeLease(key: string, deadline: number): Promise<bigint | undefined> {
+    const now = this.options.now();
+    const holdMs = Math.max(1, Math.min(this.options.leaseMs, deadline - now));
+    const marker = encodeLease(this.options.codec, key, { startedAt: now, holdMs, expectMs: this.loadTimes.expectedMs });
+    return this.store.addItem(key, marker, {
+      // Gone soon after its hold even if nobody takes it over; waiters judge it by its hold.
+      ttl: Math.ceil(holdMs / 1000) + 2,
+      flags: LEASE_FLAGS,
+      timeoutMs: this.cacheTimeout(deadline),
+    });
   }
 
   private async loadUnderLease(
@@ -202,38 +232,36 @@ export class ReadThroughCache {
     }
   }
 
-  /** Polls while a peer holds the lease; returns the first non-lease read, or the lease if time ran out. */
-  private async waitForPeer(key: string, deadline: number): Promise<Item | undefined> {
-    const until = Math.min(this.options.now() + this.options.leaseMs, this.options.now() + (deadline - this.options.now()) / 2);
-    let item: Item | undefined;
-    for (let attempt = 0; this.options.now() < until; attempt++) {
-      await sleep(Math.min(pollDelay(attempt), Math.max(1, until - this.options.now())));
-      item = await this.store.get(key, { timeoutMs: this.cacheTimeout(deadline) });
-      if (!item || !isLease(item)) return item;
-    }
-    return item;
-  }
-
   private async loadWithoutCache(key: string, loader: Loader, deadline: number, cacheError: unknown): Promise<Answer> {
     if (cacheError !== undefined) this.counters.cacheErrors += 1;
     return { value: await this.load(key, loader, deadline), source: 'source' };
   }
 
   private async load(key: string, loader: Loader, deadline: number): Promise<CachedValue> {
-    const deadlineMs = deadline - this.options.now();
+    const started = this.options.now();
+    const deadlineMs = deadline - started;
     if (deadlineMs <= 0) throw new DeadlineError(key, this.options.deadlineMs);
     this.counters.loads += 1;
     try {
-      return await loader({ deadlineMs });
+      const value = await loader({ deadlineMs });
+      this.loadTimes.record(this.options.now() - started);
+      return value;
     } catch (error) {
-      throw error instanceof AuthringError ? error : new SourceUnavailableError(key, error);
+      if (error instanceof AuthringError) throw error;
+      // A loader that gave up at the deadline it was handed (its query timed out) ran out of
+      // the lookup's time, whichever timer fired first.
+      if (this.options.now() >= deadline - 1) throw new DeadlineError(key, this.options.deadlineMs);
+      throw new SourceUnavailableError(key, error);
     }
   }
 
-  private decode(key: string, item: Item): Decoded {
+  /** Decodes an entry; a forged one, or a value the lookup's validator refuses, is counted and reads as a miss. */
+  private decode(key: string, item: Item, validate: Validator): Decoded | undefined {
     const decoded = this.options.codec.decode(key, item.value.toString('utf8'));
     if (decoded.kind === 'forged') this.counters.forged += 1;
-    return decoded;
+    if (decoded.kind !== 'value' || decoded.value === null || accepts(validate, decoded.value)) return decoded;
+    this.counters.malformed += 1;
+    return undefined;
   }
 
   /** Starts one background reload of a hot key nearing expiry; replaces the entry only if unchanged. */
@@ -242,13 +270,11 @@ export class ReadThroughCache {
     const ttlMs = (options.ttlSeconds ?? this.options.ttlSeconds) * 1000;
     if (expiresAt - this.options.now() > ttlMs * this.options.refreshAhead) return;
     this.refreshes.run(key, async () => {
-      const gate = await this.store.addItem(`${key}:refresh`, LEASE_VALUE, {
-        ttl: Math.ceil(this.options.leaseMs / 1000),
-        flags: LEASE_FLAGS,
-      });
+      // One refresh per cluster. A planted gate only delays this key's refresh to its expiry.
+      const deadline = this.options.now() + this.options.leaseMs;
+      const gate = await this.takeLease(`${key}:refresh`, deadline);
       if (gate === undefined) return;
       this.counters.refreshes += 1;
-      const deadline = this.options.now() + this.options.leaseMs;
       const value = await this.load(key, loader, deadline);
       await this.storeValue(key, value, options, item.cas, deadline);
     }).promise.catch(() => {
@@ -262,5 +288,13 @@ export class ReadThroughCache {
 
   private cacheTimeout(deadline: number): number {
     return Math.max(1, Math.min(this.options.cacheTimeoutMs, deadline - this.options.now()));
+  }
+}
+
+function accepts(validate: Validator, value: string): boolean {
+  try {
+    return validate(value);
+  } catch {
+    return false;
   }
 }

@@ -23,9 +23,11 @@ export interface ReadThroughOptions {
   /** Milliseconds each memcached request may take within the deadline. @default 250 */
   readonly cacheTimeoutMs?: number;
   /**
-   * Milliseconds one caller's load holds off other nodes missing the same key. They poll for its
-   * result meanwhile; past it, or past half their remaining deadline, they load for themselves
-   * without storing. @default 2000
+   * Longest a lease holds off other nodes missing the same key, in milliseconds. A leader's lease
+   * lasts as long as its remaining deadline (the load cannot take longer), capped at this; nodes
+   * finding it wait for its result as long as their own deadline allows, and take the lease over
+   * only once it is abandoned (still in place past its leader's deadline: the leader died). A
+   * marker claiming more is honoured this long at most. @default 2000
    */
   readonly leaseMs?: number;
   /**
@@ -39,12 +41,23 @@ export interface ReadThroughOptions {
    * 0 turns it off. Needs a codec that stores the expiry (`signed`). @default 0
    */
   readonly staleTtlSeconds?: number;
+  /**
+   * Checks a cached value before it is served: false (or a throw) means the entry is malformed
+   * (written by something else, or by an incompatible version); it is then counted as
+   * `malformed`, treated as a miss and replaced by a fresh load. Not called for negative entries
+   * nor for values the loader just returned. Per-call override in `getOrLoad`'s options.
+   * @default accepts every value
+   */
+  readonly validate?: Validator;
   /** Clock in milliseconds since the epoch. @default Date.now */
   readonly now?: () => number;
 }
 
+/** Tells whether a cached value has the shape its lookup stores. */
+export type Validator = (value: string) => boolean;
+
 /** Per-call overrides of `getOrLoad`. */
-export type LoadOptions = Pick<ReadThroughOptions, 'ttlSeconds' | 'negativeTtlSeconds' | 'deadlineMs'>;
+export type LoadOptions = Pick<ReadThroughOptions, 'ttlSeconds' | 'negativeTtlSeconds' | 'deadlineMs' | 'validate'>;
 
 /** Options with defaults applied. */
 export type ResolvedReadThroughOptions = Required<ReadThroughOptions>;
@@ -64,6 +77,7 @@ export function resolveReadThroughOptions(options: ReadThroughOptions): Resolved
     leaseMs: options.leaseMs ?? 2000,
     refreshAhead: options.refreshAhead ?? 0,
     staleTtlSeconds: options.staleTtlSeconds ?? 0,
+    validate: options.validate ?? (() => true),
     now: options.now ?? Date.now,
   };
   checkRange('ttlSeconds', resolved.ttlSeconds, 1, 2_592_000, true);

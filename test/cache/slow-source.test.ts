@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CacheCounters } from '../../src/cache/counters.js';
+import { ReadThroughCache } from '../../src/cache/engine.js';
+import { LEASE_FLAGS } from '../../src/cache/lease.js';
+import { MemcacheCluster } from '../../src/cluster/cluster.js';
+import { MemcachedProcess, needBinary } from '../helpers/services.js';
+import { rawGet } from '../helpers/text-protocol.js';
+import { STDIN_LINES, ScriptProcess } from './script-process.js';
+
+interface Done extends Record<string, unknown> {
+  readonly value?: string;
+  readonly error?: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly counters: CacheCounters;
+}
+
+/**
+ * A node process: connects, prints `ready`, and on each `go` line looks the key up once with a
+ * loader that prints `loading` and then takes `loadMs` (or never answers, with `loadMs` -1).
+ */
+function node(servers: readonly string[], key: string, id: string, loadMs: number, options = '{}'): ScriptProcess {
+  return new ScriptProcess(`
+    ${STDIN_LINES}
+    import { MemcacheCluster, ReadThroughCache } from './src/index.ts';
+    const cluster = new MemcacheCluster({ servers: ${JSON.stringify(servers)} });
+    const cache = new ReadThroughCache(cluster, ${options});
+    await cluster.versions();
+    say({ ready: true });
+    await nextLine();
+    const startedAt = Date.now();
+    const loader = async () => {
+      say({ loading: true, at: Date.now() });
+      if (${loadMs} < 0) await new Promise(() => undefined);
+      await new Promise((r) => setTimeout(r, ${loadMs}));
+      say({ loaded: true, at: Date.now() });
+      return 'loaded by ${id}';
+    };
+    try {
+      const value = await cache.getOrLoad(${JSON.stringify(key)}, loader);
+      say({ done: true, value, startedAt, endedAt: Date.now(), counters: cache.counters });
+    } catch (error) {
+      say({ done: true, error: error.code ?? String(error), startedAt, endedAt: Date.now(), counters: cache.counters });
+    }
+    cluster.close();
+  `);
+}
+
+describe.skipIf(!needBinary('memcached'))('a slow source: nodes wait for the leader instead of loading again', () => {
+  const servers: MemcachedProcess[] = [];
+  let addresses: string[];
+  const key = (name: string): string => `slow:${process.pid}:${name}`;
+
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i++) servers.push(await MemcachedProcess.start());
+    addresses = servers.map((s) => s.address);
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  it('a node finding a 300 ms load under way waits for its result within the default 500 ms deadline', async () => {
+    const shared = key('300ms');
+    const leader = node(addresses, shared, 'A', 300);
+    const waiter = node(addresses, shared, 'B', 300);
+    try {
+      await Promise.all([leader.waitFor('ready', true), waiter.waitFor('ready', true)]);
+      leader.send('go');
+      const loading = await leader.waitFor<{ at: number }>('loading', true);
+      waiter.send('go');
+      const [a, b] = await Promise.all([leader.waitFor<Done>('done', true), waiter.waitFor<Done>('done', true)]);
+      const loaded = await leader.waitFor<{ at: number }>('loaded', true);
+
+      expect(a).toMatchObject({ value: 'loaded by A' });
+      expect(b.error).toBeUndefined();
+      expect(b.value).toBe('loaded by A');
+      expect(a.counters.loads + b.counters.loads).toBe(1);
+      expect(b.counters).toMatchObject({ loads: 0, coalesced: 1, abandonedLeases: 0, errors: 0 });
+      // The two lookups really overlapped: B asked while A's load was running.
+      expect(b.startedAt).toBeGreaterThanOrEqual(loading.at);
+      expect(b.startedAt).toBeLessThan(loaded.at);
+      expect(b.endedAt).toBeGreaterThanOrEqual(loaded.at);
+    } finally {
+      await Promise.all([leader.kill(), waiter.kill()]);
+    }
+  });
+
+  it('takes over a lease whose leader was killed once the leader’s deadline has passed, and stores the result', async () => {
+    const shared = key('killed');
+    const leader = node(addresses, shared, 'A', -1, '{ deadlineMs: 1500 }');
+    const cluster = new MemcacheCluster({ servers: addresses });
+    try {
+      await leader.waitFor('ready', true);
+      leader.send('go');
+      await leader.waitFor('loading', true);
+      await leader.kill();
+      const port = Number(cluster.serverFor(shared).split(':').pop());
+      // The dead leader's marker is still at the key when the next node asks.
+      expect((await rawGet(port, shared))?.flags).toBe(LEASE_FLAGS);
+      const cache = new ReadThroughCache(cluster, { deadlineMs: 2500 });
+      expect(await cache.getOrLoad(shared, async () => 'loaded by the next node')).toBe('loaded by the next node');
+      expect(cache.counters).toMatchObject({ loads: 1, abandonedLeases: 1, errors: 0 });
+      // It held a lease of its own, so its result was stored for everyone.
+      expect(await rawGet(port, shared)).toEqual({ value: 'loaded by the next node', flags: 1 });
+    } finally {
+      await leader.kill();
+      cluster.close();
+    }
+  });
+});
