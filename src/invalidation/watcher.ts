@@ -17,11 +17,15 @@ export interface ChangeWatcherOptions {
   /**
    * Milliseconds a gap in change ids may stay open before the position moves past it. Ids are
    * allocated before commit, so a longer transaction can commit a smaller id later; until then the
-   * saved position stays before the gap (changes after it are applied anyway). @default 30000
+   * saved position stays before the gap (changes after it are applied anyway). A gap's age counts
+   * from when the first change after it was applied, so a run of missing ids (a large rolled-back
+   * transaction, or ids pruned before a new watcher started) is passed in one step. @default 30000
    */
   readonly gapGraceMs?: number;
   /** Change log rows older than this (ms) and applied by this watcher are pruned. @default 86400000 */
   readonly retentionMs?: number;
+  /** The clock gaps and pruning are timed by (ms since the epoch); tests pass a fake one. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** One applied batch. */
@@ -54,11 +58,17 @@ export interface ChangeWatcherEvents {
  * with one id) do no harm, since deletes are idempotent. A batch whose deletes fail is retried on
  * the next poll, never skipped. A watcher whose position predates the pruned log, having missed
  * changes it can no longer read, invalidates the whole namespace instead.
+ *
+ * Where a watcher starts: an id with a saved position resumes after it. An id seen for the first
+ * time starts before the oldest change still logged, so its first batches apply the whole backlog
+ * the log holds (at most `retentionMs` old) before the changes made after it started; see
+ * {@link ChangeWatcher.resumed}.
  */
 export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
   private position = 0;
-  private readonly applied = new Set<number>();
-  private readonly gaps = new Map<number, number>();
+  private savedBefore = false;
+  /** Ids applied beyond the position (a gap before them), with when each was applied. */
+  private readonly applied = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -77,6 +87,7 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
       batchSize: options.batchSize ?? 1000,
       gapGraceMs: options.gapGraceMs ?? 30_000,
       retentionMs: options.retentionMs ?? 86_400_000,
+      now: options.now ?? Date.now,
     };
     this.invalidator = new Invalidator(auth);
   }
@@ -95,9 +106,19 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
     return this.position;
   }
 
+  /**
+   * True when this watcher id had a saved position and resumed after it; false when the id was
+   * new and started before the oldest change still logged (its first batches are that backlog).
+   */
+  get resumed(): boolean {
+    return this.savedBefore;
+  }
+
   /** Runs one poll now (for tests and `authring watch --once`). */
   async poll(): Promise<AppliedBatch | undefined> {
-    const changes = (await readChanges(this.auth, 'id > ? ORDER BY id LIMIT ?', [this.position, this.options.batchSize])).filter(
+    // Ids already applied beyond a gap are read again and skipped: read enough to see new ones.
+    const limit = this.options.batchSize + this.applied.size;
+    const changes = (await readChanges(this.auth, 'id > ? ORDER BY id LIMIT ?', [this.position, limit])).filter(
       (change) => !this.applied.has(change.id),
     );
     if (changes.length === 0) {
@@ -106,7 +127,8 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
     }
     const keys = await keysOfChanges(this.auth, changes);
     await this.invalidator.deleteAll(keys);
-    for (const change of changes) this.applied.add(change.id);
+    const now = this.options.now();
+    for (const change of changes) this.applied.set(change.id, now);
     if (changes.some((change) => change.tbl === 'address')) this.auth.forgetAddressTable();
     await this.advance();
     const batch = { changes: changes.length, keys: keys.length, lagsMs: changes.map((c) => c.lagMs), position: this.position };
@@ -136,21 +158,22 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
   /** Moves the saved position over every applied id with no open gap before it. */
   private async advance(): Promise<void> {
     let next = this.position;
-    const now = Date.now();
+    const now = this.options.now();
     for (;;) {
-      if (this.applied.has(next + 1)) {
-        this.applied.delete(next + 1);
+      if (this.applied.delete(next + 1)) {
         next += 1;
         continue;
       }
-      const later = [...this.applied].filter((id) => id > next + 1);
-      if (later.length === 0) break;
-      // An id is missing before applied ones: a transaction still open, or one rolled back.
-      const seen = this.gaps.get(next + 1) ?? now;
-      this.gaps.set(next + 1, seen);
-      if (now - seen < this.options.gapGraceMs) break;
-      this.gaps.delete(next + 1);
-      next += 1;
+      // Ids from next + 1 are missing before applied ones: transactions still open, or rolled
+      // back, or pruned. They have been missing since the earliest of the later ids was applied.
+      let lowest: number | undefined;
+      let since = Infinity;
+      for (const [id, at] of this.applied) {
+        if (lowest === undefined || id < lowest) lowest = id;
+        since = Math.min(since, at);
+      }
+      if (lowest === undefined || now - since < this.options.gapGraceMs) break;
+      next = lowest - 1;
     }
     if (next === this.position) return;
     this.position = next;
@@ -164,8 +187,11 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
   private async loadPosition(): Promise<void> {
     const [saved] = await this.auth.sql.select<RowDataPacket>(`SELECT last_id FROM ${WATCHER_TABLE} WHERE watcher_id = ?`, [this.options.watcherId], 5000);
     const [oldest] = await this.auth.sql.select<RowDataPacket>(`SELECT MIN(id) AS id FROM ${CHANGELOG_TABLE}`, [], 5000);
-    this.position = saved ? Number(saved['last_id']) : 0;
     const first = oldest?.['id'] === null || oldest?.['id'] === undefined ? undefined : Number(oldest['id']);
+    this.savedBefore = saved !== undefined;
+    // A new id starts at the beginning: it applies everything the log holds. Ids below the oldest
+    // row are a gap like any other (a transaction still open may yet commit one).
+    this.position = saved ? Number(saved['last_id']) : 0;
     // Changes between the saved position and the oldest kept row were pruned unseen.
     if (saved && first !== undefined && first > this.position + 1) {
       await this.invalidator.invalidateNamespace();
@@ -174,7 +200,7 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
   }
 
   private async prune(): Promise<void> {
-    const now = Date.now();
+    const now = this.options.now();
     if (now - this.lastPrune < 60_000) return;
     this.lastPrune = now;
     await this.auth.sql.execute(

@@ -43,7 +43,8 @@ export function registerWatch(program: Command, io: CliIo): void {
           if (!global.json) await writeLine(io.stderr, `watch: position ${watcher.savedPosition}`);
           return;
         }
-        await writeLine(io.stderr, `watch: ${config.mysql.database} as watcher "${options.watcherId}", polling every ${options.interval} ms (position ${watcher.savedPosition}); SIGINT or SIGTERM stops`);
+        const from = watcher.resumed ? `resuming after change ${watcher.savedPosition}` : 'new watcher id: applying every change still logged first';
+        await writeLine(io.stderr, `watch: ${config.mysql.database} as watcher "${options.watcherId}", polling every ${options.interval} ms (${from}); SIGINT or SIGTERM stops`);
         const signal = await untilSignal();
         await writeLine(io.stderr, `watch: ${signal}: stopping`);
       } finally {
