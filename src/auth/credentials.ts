@@ -4,21 +4,15 @@ import type { KeySpace } from './key-space.js';
 import { NameNormalizer } from './collation.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { CredentialsTable } from './tables.js';
+import { decodeCredentials, encodeCredentials, type Credentials } from './credentials-format.js';
 
-/** A subscriber's secrets as auth_db reads them. */
-export interface Credentials {
-  /** `password_column` (HA1 of `user:realm:password`). */
-  readonly ha1: string;
-  /** `password_column_2` (HA1 of `user@domain:realm:password`). */
-  readonly ha1b: string;
-  /** The plain-text password, read only with `calculateHa1`. */
-  readonly password?: string;
-}
+export type { Credentials } from './credentials-format.js';
 
 /**
  * auth_db's credential lookup: the first `subscriber` row for the user (and domain, with
  * `use_domain`), as the module takes the first row the database returns. Cached per
- * (user, [domain]) as JSON; a missing subscriber is a negative entry.
+ * (user, [domain]) in the form Kamailio's route reads too (./credentials-format.ts); a missing
+ * subscriber is a negative entry.
  */
 export class CredentialsLookup {
   private constructor(
@@ -60,23 +54,32 @@ export class CredentialsLookup {
 
   /** The subscriber's credentials, or undefined when there is none. */
   async getCredentials(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
+    const value = await this.lookup(user, domain, status);
+    if (value === null) return undefined;
+    const credentials = decodeCredentials(value);
+    if (credentials !== undefined) return credentials;
+    // No writer produces such an entry (corrupted, or foreign): drop it and ask MySQL again.
+    await this.engine.invalidate(await this.key(user, domain));
+    const reloaded = await this.lookup(user, domain, status);
+    return reloaded === null ? undefined : decodeCredentials(reloaded);
+  }
+
+  private async lookup(user: string, domain: string, status?: LookupStatus): Promise<string | null> {
     const params = this.table.useDomain ? [user, domain] : [user];
-    const value = await this.space.lookup(
+    return this.space.lookup(
       this.engine,
       'cred',
       await this.parts(user, domain),
       async ({ deadlineMs }) => {
         const [row] = await this.db.select<RowDataPacket>(this.sql, params, Math.min(deadlineMs, this.queryTimeoutMs));
         if (!row) return null;
-        const credentials: Credentials = {
+        return encodeCredentials({
           ha1: String(row['ha1'] ?? ''),
           ha1b: String(row['ha1b'] ?? ''),
           ...(this.table.calculateHa1 ? { password: String(row['password'] ?? '') } : {}),
-        };
-        return JSON.stringify(credentials);
+        });
       },
       status,
     );
-    return value === null ? undefined : (JSON.parse(value) as Credentials);
   }
 }

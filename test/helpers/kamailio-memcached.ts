@@ -72,6 +72,85 @@ export function needKamailioModule(name: string, debianPackage: string): boolean
   );
 }
 
+/** The first lines of every test cfg's request_route: Max-Forwards, and X-Q echoed in replies. */
+export const REQUEST_START = [
+  '\tif (!mf_process_maxfwd_header("10")) {',
+  '\t\tsl_send_reply("483", "Too Many Hops");',
+  '\t\texit;',
+  '\t}',
+  '\tif (is_present_hf("X-Q")) {',
+  '\t\tappend_to_reply("X-Q: $hdr(X-Q)\\r\\n");',
+  '\t}',
+].join('\n');
+
+/** Options of {@link cfgPreamble}. */
+export interface CfgPreambleOptions {
+  /** More `listen=` values (e.g. a TCP socket for xhttp); TCP stays disabled without one. */
+  readonly listen?: readonly string[];
+}
+
+/**
+ * The start of every test cfg: core parameters (2 children, no DNS, logs on stderr), the UDP
+ * listener on 127.0.0.1:{{PORT}}, and db_mysql, sl, pv, textops, maxfwd and group (configured from
+ * DB_URL and GROUP_USE_DOMAIN).
+ */
+export function cfgPreamble(options: CfgPreambleOptions = {}): string {
+  const extra = options.listen ?? [];
+  for (const listen of extra) {
+    if (!/^(tcp|udp):127\.0\.0\.1:(\d+|\{\{[A-Z_]+\}\})$/.test(listen)) throw new Error(`test cfgs listen on 127.0.0.1 only, not ${listen}`);
+  }
+  return [
+    'debug={{DEBUG}}',
+    'log_stderror=yes',
+    'children=2',
+    ...(extra.some((l) => l.startsWith('tcp:')) ? ['tcp_children=2'] : ['disable_tcp=yes']),
+    'disable_sctp=yes',
+    'auto_aliases=no',
+    'dns=no',
+    'rev_dns=no',
+    'dns_try_ipv6=no',
+    'use_dns_cache=no',
+    'listen=udp:127.0.0.1:{{PORT}}',
+    ...extra.map((l) => `listen=${l}`),
+    '',
+    'loadmodule "db_mysql.so"',
+    'loadmodule "sl.so"',
+    'loadmodule "pv.so"',
+    'loadmodule "textops.so"',
+    'loadmodule "maxfwd.so"',
+    'loadmodule "group.so"',
+    '',
+    'modparam("group", "db_url", "{{DB_URL}}")',
+    'modparam("group", "use_domain", {{GROUP_USE_DOMAIN}})',
+  ].join('\n');
+}
+
+/** What {@link clusterYaml} writes. */
+export interface ClusterYamlOptions {
+  readonly servers: readonly string[];
+  readonly dbUrl: string;
+  readonly keyPrefix: string;
+  /** Lines under `lookups:` (indented by the caller), if any. */
+  readonly lookups?: readonly string[];
+  /** More top-level YAML lines. */
+  readonly extra?: readonly string[];
+}
+
+/** A cluster config file's text for the Kamailio tests. */
+export function clusterYaml(options: ClusterYamlOptions): string {
+  return [
+    'memcached:',
+    `  servers: [${options.servers.map((s) => JSON.stringify(s)).join(', ')}]`,
+    'mysql:',
+    `  uri: ${JSON.stringify(options.dbUrl)}`,
+    'cache:',
+    `  key_prefix: ${JSON.stringify(options.keyPrefix)}`,
+    ...(options.lookups === undefined ? [] : ['lookups:', ...options.lookups]),
+    ...(options.extra ?? []),
+    '',
+  ].join('\n');
+}
+
 /**
  * A full Kamailio cfg template around the generated fragment, included from `fragmentPath` with
  * `include_file` as a deployment would. Placeholders (filled by {@link KamailioProcess.start} or
@@ -85,38 +164,12 @@ export function sharedCacheTemplate(fragmentPath: string): string {
 # route(AUTHRING_IS_USER_IN) (memcached via a local nutcracker, then MySQL). Written by
 # test/helpers/kamailio-memcached.ts; never run it against a production database.
 
-debug={{DEBUG}}
-log_stderror=yes
-children=2
-disable_tcp=yes
-disable_sctp=yes
-auto_aliases=no
-dns=no
-rev_dns=no
-dns_try_ipv6=no
-use_dns_cache=no
-listen=udp:127.0.0.1:{{PORT}}
-
-loadmodule "db_mysql.so"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "textops.so"
-loadmodule "maxfwd.so"
-loadmodule "group.so"
-
-modparam("group", "db_url", "{{DB_URL}}")
-modparam("group", "use_domain", {{GROUP_USE_DOMAIN}})
+${cfgPreamble()}
 
 include_file "${fragmentPath}"
 
 request_route {
-	if (!mf_process_maxfwd_header("10")) {
-		sl_send_reply("483", "Too Many Hops");
-		exit;
-	}
-	if (is_present_hf("X-Q")) {
-		append_to_reply("X-Q: $hdr(X-Q)\\r\\n");
-	}
+${REQUEST_START}
 	if ($hdr(X-Check) == "cached-group") {
 		$var(authring_group) = $hdr(X-Group);
 		# As documented: the route's return value is true for a member.
@@ -158,8 +211,12 @@ export interface SharedCacheKamailioOptions {
   readonly fragment: string;
   /** group module `use_domain`; must equal the config's `lookups.group.use_domain`. */
   readonly useDomainGroup: boolean;
+  /** auth_db module `use_domain` (templates that load auth_db); false when omitted. */
+  readonly useDomainAuth?: boolean;
   /** Kamailio `debug` level; 2 when omitted. */
   readonly debug?: number;
+  /** The cfg around the fragment, given its path; {@link sharedCacheTemplate} when omitted. */
+  readonly template?: (fragmentPath: string) => string;
 }
 
 /** A running Kamailio with the fragment, and the temp dir holding the fragment file. */
@@ -200,9 +257,9 @@ export async function startSharedCacheKamailio(options: SharedCacheKamailioOptio
     const kamailio = await KamailioProcess.start({
       dbUrl: options.dbUrl,
       useDomainGroup: options.useDomainGroup,
-      useDomainAuth: false,
+      useDomainAuth: options.useDomainAuth ?? false,
       debug: options.debug ?? 2,
-      template: sharedCacheTemplate(fragmentPath),
+      template: (options.template ?? sharedCacheTemplate)(fragmentPath),
     });
     return {
       kamailio,

@@ -58,6 +58,8 @@ export async function runSippProcess(options: SippRunOptions): Promise<SippRunRe
     '-p', String(await freeUdpPort()),
     '-mi', '127.0.0.1',
     '-mp', String(await freeUdpPort()),
+    // The control socket (UDP 8888 and up) binds to every address unless told otherwise.
+    '-ci', '127.0.0.1',
     '-nostdin',
     '-trace_logs', '-log_file', logPath,
     '-trace_msg', '-message_file', messagePath,

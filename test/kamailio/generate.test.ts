@@ -181,6 +181,31 @@ describe('kamailioConfig', () => {
     configError(() => kamailioConfig(config(THREE), { ...options, groups: [''] }), 'groups[0]');
   });
 
+  it('adds the credentials routes on request, keyed like authring, and refuses what they cannot serve', () => {
+    const withCredentials = kamailioConfig(config(THREE), { ...options, groups: [], credentials: { sqlConnection: 'authdb' } });
+    expect(withCredentials).not.toContain('route[AUTHRING_IS_USER_IN]');
+    for (const route of ['AUTHRING_WWW_AUTHORIZE', 'AUTHRING_PROXY_AUTHORIZE', 'AUTHRING_CREDENTIALS']) expect(withCredentials).toContain(`route[${route}] {`);
+    expect(withCredentials).toContain('$var(authring_key) = "authring:" + $vn(authring_gen) + ":cred:" + $(var(authring_user){s.toupper});');
+    expect(withCredentials).toContain('sql_query("authdb", "$var(authring_sql)", "authring_cred");');
+    expect(withCredentials).toContain('www_authorize("$var(authring_realm)", "subscriber");');
+    expect(withCredentials).toContain('pv_proxy_authenticate("$var(authring_realm)", "$var(authring_ha1)", "1");');
+
+    const domain = kamailioConfig(config(THREE, 'lookups:', '  credentials:', '    use_domain: true', '    table: subs', '    user_column: u'), {
+      ...options,
+      caseFolding: 'none',
+      credentials: { sqlConnection: 'authring' },
+    });
+    expect(domain).toContain('":cred:" + $var(authring_user) + ":" + $var(authring_domain);');
+    expect(domain).toContain('"SELECT `ha1`, `ha1b` FROM `subs` WHERE `u` = " + $(var(authring_user){sql.val.str}) + " AND `domain` = " + $(var(authring_domain){sql.val.str});');
+    expect(domain).toContain('proxy_authorize("$var(authring_realm)", "subs");');
+    expect(domain).toContain('route[AUTHRING_IS_USER_IN] {');
+
+    configError(() => kamailioConfig(config(THREE), { ...options, groups: [] }), 'groups');
+    configError(() => kamailioConfig(config(THREE), { ...options, credentials: { sqlConnection: 'a-b' } }), 'sqlConnection');
+    const calc = config(THREE, 'lookups:', '  credentials:', '    calculate_ha1: true');
+    configError(() => kamailioConfig(calc, { ...options, credentials: { sqlConnection: 'authring' } }), 'lookups.credentials.calculate_ha1');
+  });
+
   const kamailioReady = needKamailio() && needKamailioModule('memcached', 'kamailio-memcached-modules') && needKamailioModule('db_mysql', 'kamailio-mysql-modules');
 
   describe.skipIf(!kamailioReady)('kamailio -c', () => {

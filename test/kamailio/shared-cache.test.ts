@@ -23,6 +23,7 @@ import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type Kamail
 import { needKamailio } from '../helpers/kamailio.js';
 import {
   askCachedGroup,
+  clusterYaml,
   needKamailioModule,
   startSharedCacheKamailio,
   type CachedGroupAnswer,
@@ -62,20 +63,8 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
   let cluster: MemcacheCluster;
   const nodes: SharedNode[] = [];
 
-  function yamlText(prefix: string, useDomain: boolean): string {
-    return [
-      'memcached:',
-      `  servers: [${memcached.map((m) => JSON.stringify(m.address)).join(', ')}]`,
-      'mysql:',
-      `  uri: ${JSON.stringify(db.url)}`,
-      'cache:',
-      `  key_prefix: ${JSON.stringify(prefix)}`,
-      'lookups:',
-      '  group:',
-      `    use_domain: ${useDomain}`,
-      '',
-    ].join('\n');
-  }
+  const yamlText = (prefix: string, useDomain: boolean): string =>
+    clusterYaml({ servers: memcached.map((m) => m.address), dbUrl: db.url, keyPrefix: prefix, lookups: ['  group:', `    use_domain: ${useDomain}`] });
 
   function yamlConfig(prefix: string, useDomain: boolean): AuthringConfig {
     return parseConfig(yamlText(prefix, useDomain), 'authring.yaml', {});

@@ -21,6 +21,8 @@ interface KamailioOptions {
   readonly listen: string;
   readonly group: string[];
   readonly caseFolding: KamailioCaseFolding;
+  readonly credentials?: boolean;
+  readonly sqlConnection: string;
   readonly out?: string;
 }
 
@@ -28,10 +30,12 @@ interface KamailioOptions {
 export function registerKamailio(program: Command, io: CliIo): void {
   program
     .command('kamailio')
-    .description('print the Kamailio config fragment (cached is_user_in) and the matching nutcracker.yml for this cluster')
+    .description('print the Kamailio config fragment (cached is_user_in, and with --credentials www_authorize/proxy_authorize) and the matching nutcracker.yml for this cluster')
     .option('--listen <host:port>', 'where the local nutcracker listens, and Kamailio connects', '127.0.0.1:22121')
     .option('--group <name>', `a group the cfg asks about (repeatable; default ${DEFAULT_GROUP})`, collect, [])
-    .addOption(new Option('--case-folding <mode>', "how the grp table's collation folds names").choices(['upper', 'none']).default('upper'))
+    .addOption(new Option('--case-folding <mode>', "how the tables' collation folds names").choices(['upper', 'none']).default('upper'))
+    .option('--credentials', 'also generate route(AUTHRING_WWW_AUTHORIZE) and route(AUTHRING_PROXY_AUTHORIZE) (cached digest credentials)')
+    .option('--sql-connection <name>', 'the sqlops connection the credentials routes query on a miss', 'authring')
     .option('--out <dir>', `write ${KAMAILIO_FILE} and ${NUTCRACKER_FILE} into this directory instead of printing them`)
     .action(async (options: KamailioOptions, command: Command) => {
       const global = globalOptions(command);
@@ -40,7 +44,12 @@ export function registerKamailio(program: Command, io: CliIo): void {
       let cfg: string;
       let yml: string;
       try {
-        cfg = kamailioConfig(config, { twemproxyListen: options.listen, groups, caseFolding: options.caseFolding });
+        cfg = kamailioConfig(config, {
+          twemproxyListen: options.listen,
+          groups,
+          caseFolding: options.caseFolding,
+          ...(options.credentials === true ? { credentials: { sqlConnection: options.sqlConnection } } : {}),
+        });
         yml = nutcrackerConfig(config, { listen: options.listen });
       } catch (error) {
         // The cluster config or an option cannot be expressed for Kamailio/nutcracker: a usage error.

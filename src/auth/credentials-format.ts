@@ -1,0 +1,62 @@
+/**
+ * How a subscriber's credentials are written in a cache entry, so that Kamailio's cfg can read
+ * and write the same entries as authring (docs/kamailio.md, "Credentials on the shared ring").
+ *
+ * - `c1:<ha1>:<ha1b>`: the two HA1 columns, each 0..128 ASCII letters or digits (hex digests are).
+ *   Kamailio splits it with `{s.select,N,:}` and writes it by concatenation; authring writes it
+ *   whenever both values fit and no plain-text password is cached.
+ * - A JSON object `{"ha1":…,"ha1b":…[,"password":…]}` for anything else (a column holding other
+ *   characters or longer values, `calculate_ha1` caching the password). Kamailio's route treats
+ *   it as a miss and never overwrites it with an entry of its own (such a row does not fit `c1`).
+ *   Entries written by authring before the `c1` form existed are JSON too and read the same.
+ *
+ * The negative entry ("no such subscriber") is the plain codec's, not this format's.
+ */
+
+/** A subscriber's secrets as auth_db reads them. */
+export interface Credentials {
+  /** `password_column` (HA1 of `user:realm:password`). */
+  readonly ha1: string;
+  /** `password_column_2` (HA1 of `user@domain:realm:password`). */
+  readonly ha1b: string;
+  /** The plain-text password, read only with `calculateHa1`. */
+  readonly password?: string;
+}
+
+/** Prefix of the compact form. */
+export const CREDENTIALS_COMPACT_PREFIX = 'c1:';
+
+/** A value the compact form can carry: what Kamailio's route checks with `=~` before it splits. */
+export const CREDENTIALS_COMPACT_FIELD = '[0-9A-Za-z]{0,128}';
+
+const FIELD = new RegExp(`^${CREDENTIALS_COMPACT_FIELD}$`);
+const COMPACT = new RegExp(`^c1:(${CREDENTIALS_COMPACT_FIELD}):(${CREDENTIALS_COMPACT_FIELD})$`);
+
+/** The entry text for `credentials`: the compact form when it can carry them, JSON otherwise. */
+export function encodeCredentials(credentials: Credentials): string {
+  if (credentials.password === undefined && FIELD.test(credentials.ha1) && FIELD.test(credentials.ha1b)) {
+    return `${CREDENTIALS_COMPACT_PREFIX}${credentials.ha1}:${credentials.ha1b}`;
+  }
+  return JSON.stringify(credentials);
+}
+
+/**
+ * Reads what {@link encodeCredentials} (or Kamailio's route) wrote; undefined for any other text,
+ * which no writer produces (a corrupted or foreign entry).
+ */
+export function decodeCredentials(text: string): Credentials | undefined {
+  const compact = COMPACT.exec(text);
+  if (compact) return { ha1: compact[1] ?? '', ha1b: compact[2] ?? '' };
+  if (!text.startsWith('{')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { ha1, ha1b, password } = parsed as Record<string, unknown>;
+  if (typeof ha1 !== 'string' || typeof ha1b !== 'string') return undefined;
+  if (password !== undefined && typeof password !== 'string') return undefined;
+  return password === undefined ? { ha1, ha1b } : { ha1, ha1b, password };
+}
