@@ -1,4 +1,5 @@
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
+import { MAX_TIMER_MS } from '../config/index.js';
 
 /** Options every subcommand accepts (declared once on the program). */
 export interface GlobalOptions {
@@ -32,6 +33,14 @@ export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER): (valu
     }
     return n;
   };
+}
+
+/**
+ * Commander argument parser: milliseconds, 1 to {@link MAX_TIMER_MS} (24.8 days), the longest
+ * delay Node's timers keep (a longer one would fire after 1 ms).
+ */
+export function millisecondsOption(): (value: string) => number {
+  return integerOption(1, MAX_TIMER_MS);
 }
 
 /** Commander parser for a repeatable option: collects every value in order. */

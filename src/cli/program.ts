@@ -10,7 +10,7 @@ import { registerRemoveTriggers } from './commands/remove-triggers.js';
 import { registerWarm } from './commands/warm.js';
 import { registerWatch } from './commands/watch.js';
 import type { CliIo } from './io.js';
-import { DEFAULT_TIMEOUT_MS, integerOption } from './options.js';
+import { DEFAULT_TIMEOUT_MS, millisecondsOption } from './options.js';
 
 /** The `authring` command with every subcommand registered, writing to `io`. */
 export function createProgram(io: CliIo): Command {
@@ -26,7 +26,7 @@ export function createProgram(io: CliIo): Command {
     .option('--json', 'print one JSON document on stdout instead of text')
     .addOption(
       new Option('--timeout <ms>', 'deadline of the command in milliseconds (warm: of each batch; watch: of its start and stop)')
-        .argParser(integerOption(1))
+        .argParser(millisecondsOption())
         .default(DEFAULT_TIMEOUT_MS),
     );
   registerCheck(program, io);

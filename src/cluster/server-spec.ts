@@ -20,7 +20,7 @@ export interface ServerSpec {
   readonly ketamaName: string;
 }
 
-const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})(?::(\d{1,9}))?$/;
+const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9_.-]+)):(\d{1,5})(?::(\d{1,9}))?$/;
 
 /**
  * Parses `host:port[:weight]` (IPv6 as `[::1]:11211[:weight]`).

@@ -1,5 +1,5 @@
-import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import type { ConfigContext } from './context.js';
+import { isMap, isPair, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import type { ConfigContext, Located } from './context.js';
 import { closest } from './spelling.js';
 
 /** Limits of a numeric value, inclusive. */
@@ -10,9 +10,24 @@ export interface Range {
   readonly unit?: string;
 }
 
-/** One element of a YAML list, with its own path for messages. */
+/**
+ * Longest delay Node's timers accept: `setTimeout` runs a longer one after 1 ms instead. Every
+ * millisecond setting is bounded by it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** The range of a millisecond setting: 1 ms to {@link MAX_TIMER_MS} (24.8 days). */
+export const MILLISECONDS: Range = { min: 1, max: MAX_TIMER_MS, unit: 'milliseconds' };
+
+/** What an unknown key may be shown as: a plain key name, not a value that lost its colon. */
+const KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * One element of a YAML list, with its own path for messages. In an `!!omap` or `!!pairs` list
+ * an element is a `key: value` pair.
+ */
 export interface ListItem {
-  readonly node: Node | undefined;
+  readonly node: Located;
   readonly field: string;
 }
 
@@ -54,13 +69,21 @@ export class MapReader<K extends string> {
       const keyNode = ctx.resolve(pair.key);
       const name = isScalar(keyNode) ? String(keyNode.value) : '';
       if (known.includes(name)) {
-        this.pairs.set(name, pair);
+        const first = this.pairs.get(name);
+        if (first === undefined) this.pairs.set(name, pair);
+        else ctx.problem(keyNode, this.field(name), 'each key once', `duplicate key \`${name}\`: map keys must be unique (first at ${ctx.position(first.key)})`);
         continue;
       }
       const where = path === '' ? 'at the top level' : `in ${path}`;
+      const expected = `one of ${known.join(', ')}`;
+      if (!KEY_NAME.test(name)) {
+        // `password hunter2` (a colon forgotten) is a key too: never echo what may be a secret.
+        const text = `unknown key ${where} (not shown: not a key name; a value missing its \`: \`?); expected ${expected}`;
+        ctx.problem(keyNode, path || undefined, expected, text);
+        continue;
+      }
       const guess = closest(name, known);
       const hint = guess === undefined ? '' : ` (did you mean \`${guess}\`?)`;
-      const expected = `one of ${known.join(', ')}`;
       ctx.problem(keyNode, this.field(name), expected, `unknown key \`${name}\` ${where}${hint}; expected ${expected}`);
     }
   }
@@ -173,6 +196,6 @@ export class MapReader<K extends string> {
       this.ctx.invalid(node, field, `a list of ${what}`);
       return undefined;
     }
-    return node.items.map((item, index) => ({ node: this.ctx.resolve(item), field: `${field}[${index}]` }));
+    return node.items.map((item, index) => ({ node: isPair(item) ? item : this.ctx.resolve(item), field: `${field}[${index}]` }));
   }
 }

@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConfigContext } from './context.js';
 import type { MapReader } from './reader.js';
+import { readSmallRegularFile } from './small-file.js';
 
 /** The three keys that can give one secret: inline, environment variable, file. */
 export interface SecretKeys<K extends string> {
@@ -11,6 +11,12 @@ export interface SecretKeys<K extends string> {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Most bytes read from a `*_file` secret. A password or key is a few dozen bytes; the bound keeps
+ * a mistaken path (`/dev/zero`, a log file) from filling memory.
+ */
+export const MAX_SECRET_FILE_BYTES = 4096;
 
 /**
  * Reads a secret from whichever of its keys is set, at most one. An inline value is legal but
@@ -24,6 +30,7 @@ export function readSecret<K extends string>(
   keys: SecretKeys<K>,
   what: string,
 ): string | undefined {
+  ctx.markSecret(reader.node(keys.inline));
   const set = [keys.inline, keys.env, keys.file].filter((key) => reader.has(key));
   if (set.length > 1) {
     const expected = `only one of ${keys.inline}, ${keys.env}, ${keys.file}`;
@@ -60,20 +67,16 @@ function fromFile<K extends string>(ctx: ConfigContext, reader: MapReader<K>, ke
   const name = reader.string(key, (v) => (v.length > 0 ? undefined : 'a file path'));
   if (name === undefined) return undefined;
   const path = resolve(ctx.baseDir, name);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    ctx.problem(reader.node(key), reader.field(key), 'a readable file', `cannot read ${what} file: ${reason}`, reader.field(key));
+  const file = readSmallRegularFile(path, MAX_SECRET_FILE_BYTES);
+  if (!file.ok) {
+    ctx.problem(reader.node(key), reader.field(key), file.expected, `cannot read ${what} file: ${file.reason}`, reader.field(key));
     return undefined;
   }
-  const mode = process.platform === 'win32' ? 0 : statSync(path, { throwIfNoEntry: false })?.mode ?? 0;
-  if ((mode & 0o077) !== 0) {
-    const text = `${path} is open to other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`;
+  if (process.platform !== 'win32' && (file.mode & 0o077) !== 0) {
+    const text = `${path} is open to other users (mode ${(file.mode & 0o777).toString(8)}); chmod 600 it`;
     ctx.warn(reader.node(key), reader.field(key), text);
   }
-  return nonEmpty(ctx, reader, key, text.replace(/[\r\n]+$/, ''), `${what} (file ${path})`);
+  return nonEmpty(ctx, reader, key, file.text.replace(/[\r\n]+$/, ''), `${what} (file ${path})`);
 }
 
 function nonEmpty<K extends string>(

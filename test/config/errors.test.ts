@@ -45,7 +45,7 @@ describe('ConfigError', () => {
     ]);
     expect(error.message.split('\n')).toEqual([
       'authring.yaml:4:14: mysql.pool_size: expected an integer 1..1000 (connections), got 0',
-      'authring.yaml:7:15: memcached.timeout_ms: expected an integer ≥ 1 (milliseconds), got "fast"',
+      'authring.yaml:7:15: memcached.timeout_ms: expected an integer 1..2147483647 (milliseconds), got "fast"',
     ]);
   });
 });
@@ -133,8 +133,8 @@ describe('values', () => {
     ['codec: hmac', 'cache.codec', '"plain" or "signed"'],
     ['on_source_error: ignore', 'cache.on_source_error', '"fail" or "deny"'],
     ['key_prefix: "has space"', 'cache.key_prefix', 'printable ASCII without spaces, at most 64 characters'],
-    ['lease_ms: 1.5', 'cache.lease_ms', 'an integer ≥ 1 (milliseconds)'],
-    ['lookup_deadline_ms: null', 'cache.lookup_deadline_ms', 'an integer ≥ 1 (milliseconds)'],
+    ['lease_ms: 1.5', 'cache.lease_ms', 'an integer 1..2147483647 (milliseconds)'],
+    ['lookup_deadline_ms: null', 'cache.lookup_deadline_ms', 'an integer 1..2147483647 (milliseconds)'],
   ])('cache %s', (line, field, expected) => {
     const error = configError(yaml(...MINIMAL, 'cache:', `  ${line}`));
     expect(error).toMatchObject({ line: 7, column: line.indexOf(':') + 5, field, expected });

@@ -7,7 +7,7 @@ import { loadCliConfig } from '../config.js';
 import { CommandFailedError, InterruptedError } from '../errors.js';
 import { count, percent } from '../format.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
-import { globalOptions, integerOption } from '../options.js';
+import { globalOptions, integerOption, millisecondsOption } from '../options.js';
 import { createProgress } from '../warm/progress.js';
 import { freshState, readState, writeState, type WarmState } from '../warm/state.js';
 import { Warmer, type WarmResult } from '../warm/warmer.js';
@@ -32,7 +32,7 @@ export function registerWarm(program: Command, io: CliIo): void {
     .option('--batch-size <n>', 'rows per batch (one keyset page by id, one state write)', integerOption(1, 100_000), 500)
     .option('--state <path>', 'state file, written after every batch', DEFAULT_STATE_FILE)
     .option('--resume', 'continue after the last rows recorded in the state file')
-    .option('--progress-interval <ms>', 'without a terminal on stderr: milliseconds between progress lines', integerOption(1), 5000)
+    .option('--progress-interval <ms>', 'without a terminal on stderr: milliseconds between progress lines', millisecondsOption(), 5000)
     .action(async (options: WarmOptions, command: Command) => {
       const global = globalOptions(command);
       const config = await loadCliConfig(global, io);

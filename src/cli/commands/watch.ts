@@ -7,7 +7,7 @@ import { loadCliConfig } from '../config.js';
 import { withDeadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import { toJson, writeLine, type CliIo } from '../io.js';
-import { globalOptions, integerOption } from '../options.js';
+import { globalOptions, millisecondsOption } from '../options.js';
 
 interface WatchOptions {
   readonly watcherId: string;
@@ -21,7 +21,7 @@ export function registerWatch(program: Command, io: CliIo): void {
     .command('watch')
     .description('apply the change log (install-triggers) to the cache until SIGINT/SIGTERM, a line per batch applied (JSON lines with --json)')
     .option('--watcher-id <id>', 'names the saved position; watchers with different ids each apply every change', 'default')
-    .option('--interval <ms>', 'milliseconds between polls of the change log', integerOption(1), 100)
+    .option('--interval <ms>', 'milliseconds between polls of the change log', millisecondsOption(), 100)
     .option('--once', 'apply what the log holds now, then exit')
     .action(async (options: WatchOptions, command: Command) => {
       const global = globalOptions(command);

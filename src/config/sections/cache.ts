@@ -1,6 +1,6 @@
 import type { ConfigContext } from '../context.js';
 import { CACHE_DEFAULTS as D } from '../defaults.js';
-import type { MapReader } from '../reader.js';
+import { MILLISECONDS, type MapReader } from '../reader.js';
 import { readSecret } from '../secrets.js';
 import type { CacheConfig } from '../types.js';
 
@@ -46,9 +46,9 @@ export function readCache(ctx: ConfigContext, section: MapReader<Key>): CacheCon
     jitter: section.number('jitter', D.jitter, { min: 0, max: 0.5, unit: 'fraction of the TTL' }),
     codec,
     secret: readCodecSecret(ctx, section, codec),
-    lookupDeadlineMs: section.int('lookup_deadline_ms', D.lookupDeadlineMs, { min: 1, unit: 'milliseconds' }),
+    lookupDeadlineMs: section.int('lookup_deadline_ms', D.lookupDeadlineMs, MILLISECONDS),
     onSourceError: section.oneOf('on_source_error', ['fail', 'deny'] as const, D.onSourceError),
-    leaseMs: section.int('lease_ms', D.leaseMs, { min: 1, unit: 'milliseconds' }),
+    leaseMs: section.int('lease_ms', D.leaseMs, MILLISECONDS),
     refreshAhead: section.number('refresh_ahead', D.refreshAhead, { min: 0, max: 0.9, unit: 'fraction of the TTL, 0 = off' }),
     staleTtlSeconds: section.int('stale_ttl_s', D.staleTtlSeconds, seconds(0)),
   };

@@ -1,7 +1,7 @@
 import { isMap, isScalar } from 'yaml';
 import type { ConfigContext } from '../context.js';
 import { MEMCACHED_DEFAULTS as D } from '../defaults.js';
-import type { ListItem, MapReader } from '../reader.js';
+import { MILLISECONDS, type ListItem, type MapReader } from '../reader.js';
 import { checkServer, SERVER_SHAPE } from '../server-address.js';
 import type { FallbackConfig, MemcachedConfig } from '../types.js';
 
@@ -20,7 +20,7 @@ export const MEMCACHED_KEYS = [
 
 type Key = (typeof MEMCACHED_KEYS)[number];
 
-const MS = { min: 1, unit: 'milliseconds' };
+const MS = MILLISECONDS;
 
 /** Reads and checks `memcached:`. */
 export function readMemcached(ctx: ConfigContext, section: MapReader<Key>): MemcachedConfig {

@@ -1,7 +1,8 @@
 import { isIPv6 } from 'node:net';
+import { isScalar } from 'yaml';
 import type { ConfigContext } from '../context.js';
 import { MYSQL_DEFAULTS as D } from '../defaults.js';
-import type { MapReader } from '../reader.js';
+import { MILLISECONDS, type MapReader } from '../reader.js';
 import { readSecret } from '../secrets.js';
 import type { MysqlConfig } from '../types.js';
 
@@ -38,9 +39,11 @@ interface UriParts {
 export function readMysql(ctx: ConfigContext, section: MapReader<Key>): MysqlConfig {
   const options = {
     poolSize: section.int('pool_size', D.poolSize, { min: 1, max: 1000, unit: 'connections' }),
-    connectTimeoutMs: section.int('connect_timeout_ms', D.connectTimeoutMs, { min: 1, unit: 'milliseconds' }),
-    queryTimeoutMs: section.int('query_timeout_ms', D.queryTimeoutMs, { min: 1, unit: 'milliseconds' }),
+    connectTimeoutMs: section.int('connect_timeout_ms', D.connectTimeoutMs, MILLISECONDS),
+    queryTimeoutMs: section.int('query_timeout_ms', D.queryTimeoutMs, MILLISECONDS),
   };
+  const uriNode = section.node('uri');
+  ctx.markSecret(uriNode, isScalar(uriNode) && typeof uriNode.value === 'string' ? redactUri(uriNode.value) : undefined);
   if (section.has('uri')) return { ...fromUri(ctx, section), ...options };
   const user = section.string('user', (v) => (/^[^\p{Cc}]{1,80}$/u.test(v) ? undefined : 'a MySQL user name'));
   const database = section.string('database', checkDatabase);
@@ -102,6 +105,24 @@ export function parseUri(uri: string): UriParts | string {
   return { host, port: url.port === '' ? undefined : Number(url.port), user, password, database };
 }
 
+/**
+ * A URI as it may be shown in messages: the password, the query and the fragment replaced by
+ * `***` (a query may carry a password too); `undefined` when it does not parse, since then
+ * nothing in it can be told apart from the password.
+ */
+export function redactUri(uri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  const user = url.username === '' ? '' : `${url.username}${url.password === '' ? '' : ':***'}@`;
+  const query = url.search === '' ? '' : '?***';
+  const fragment = url.hash === '' ? '' : '#***';
+  return `${url.protocol}//${user}${url.host}${url.pathname}${query}${fragment}`;
+}
+
 function decode(text: string): string | undefined {
   try {
     return decodeURIComponent(text);
@@ -111,7 +132,8 @@ function decode(text: string): string | undefined {
 }
 
 function checkHost(host: string): string | undefined {
-  return /^[A-Za-z0-9.-]{1,253}$/.test(host) || isIPv6(host) ? undefined : 'a host name or IP address';
+  // `_` is not in RFC 1123 names, but resolvers and /etc/hosts accept it (Docker service names).
+  return /^[A-Za-z0-9_.-]{1,253}$/.test(host) || isIPv6(host) ? undefined : 'a host name or IP address';
 }
 
 function checkDatabase(name: string): string | undefined {
