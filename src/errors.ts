@@ -57,6 +57,34 @@ export class ConnectionError extends AuthringError {
 }
 
 /**
+ * A server sent bytes that break the binary protocol: a wrong magic byte, an answer to another
+ * request, impossible lengths, a value above the configured maximum. The connection is closed at
+ * once and the server taken out of the ring (marked down) until a probe gets a correct answer.
+ */
+export class ProtocolError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_PROTOCOL';
+  /** What was wrong, e.g. `magic byte 0x00 (a response has 0x81)`. */
+  readonly reason: string;
+  constructor(server: string, reason: string, key?: string) {
+    super(ProtocolError.code, `${server} broke the memcached protocol: ${reason}; connection closed`, { server, key });
+    this.reason = reason;
+  }
+}
+
+/**
+ * A server refused authentication (SASL), or asks for it and none is configured. It counts as a
+ * failure of that server: it cannot serve this client until its credentials are fixed.
+ */
+export class AuthenticationError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_AUTH';
+  constructor(server: string, reason: string, key?: string) {
+    super(AuthenticationError.code, `${server}: ${reason}`, { server, key });
+  }
+}
+
+/**
  * The server that owns a key is marked down and no fallback could take the request
  * (fallback `none`, or every candidate is down too).
  */
@@ -169,6 +197,8 @@ export const errors = {
   E_INVALID_ARGUMENT: InvalidArgumentError,
   E_TIMEOUT: TimeoutError,
   E_CONNECTION: ConnectionError,
+  E_PROTOCOL: ProtocolError,
+  E_AUTH: AuthenticationError,
   E_SERVER_DOWN: ServerDownError,
   E_SERVER: ServerError,
   E_VALUE_TOO_LARGE: ValueTooLargeError,

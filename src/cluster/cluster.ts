@@ -50,7 +50,7 @@ export type {
 const MAX_TTL = 0xffffffff;
 
 /**
- * A memcached cluster client: one memjs connection per server, keys placed by a weighted ketama
+ * A memcached cluster client: one binary-protocol connection per server, keys placed by a weighted ketama
  * ring identical to libmemcached's and twemproxy's, per-request deadlines, down-server detection
  * with background probes, and a fallback whose writes cannot outlive the outage.
  *
@@ -84,6 +84,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
       resolved.connectTimeoutMs === this.options.connectTimeoutMs &&
       resolved.socketTimeoutMs === this.options.socketTimeoutMs &&
       resolved.keepAlive === this.options.keepAlive &&
+      resolved.maxValueBytes === this.options.maxValueBytes &&
       resolved.failureThreshold === this.options.failureThreshold &&
       resolved.outageJournalSize === this.options.outageJournalSize;
     const reusable = sameSockets ? previous.nodes : new Map<string, ClusterNode>();
@@ -101,6 +102,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
       connectTimeoutMs: options.connectTimeoutMs,
       socketTimeoutMs: options.socketTimeoutMs,
       keepAlive: options.keepAlive,
+      maxValueBytes: options.maxValueBytes,
     };
     const nodes = new Map<string, ClusterNode>();
     for (const spec of [...options.servers, ...options.gutter]) {

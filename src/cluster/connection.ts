@@ -1,136 +1,131 @@
-import memjs from 'memjs';
-import type { Message, ResponseCallback } from 'memjs';
-import type { Socket } from 'node:net';
-import { ConnectionError, TimeoutError } from '../errors.js';
-import { HEADER_BYTES, Opcode } from './protocol.js';
+import { connect, type Socket } from 'node:net';
+import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, type AuthringError } from '../errors.js';
+import { FrameReader, type FrameSink } from './frame-reader.js';
+import { HEADER_BYTES, Opcode, Status, checkResponseShape, describeStatus } from './protocol.js';
 import type { ServerSpec } from './server-spec.js';
 
 /** One parsed binary-protocol response. */
 export interface Response {
   readonly opcode: number;
   readonly status: number;
-  readonly key: Buffer;
-  readonly extras: Buffer;
+  /** The flags of a GET hit (its 4 bytes of extras); 0 for every other answer. */
+  readonly flags: number;
+  /** The value, or an error answer's message. */
   readonly value: Buffer;
   readonly cas: bigint;
 }
 
+/** A hit of a quiet multi-get batch. */
+export interface BatchResponse extends Response {
+  /** Position, in the batch, of the key this hit answers. */
+  readonly index: number;
+}
+
 /** Socket settings of one server connection. */
 export interface ConnectionOptions {
-  /** Milliseconds to establish the TCP connection before outstanding requests fail. */
+  /** Milliseconds to open the connection before the requests waiting for it fail. */
   readonly connectTimeoutMs: number;
   /**
-   * Milliseconds the oldest outstanding request may go unanswered before the socket is judged
-   * dead and replaced. Per-request deadlines are separate and shorter.
+   * Milliseconds the oldest outstanding request may go unanswered, however many bytes arrive
+   * meanwhile, before the socket is judged dead and closed. Per-request deadlines are separate
+   * and shorter.
    */
   readonly socketTimeoutMs: number;
   /** TCP keep-alive on idle sockets. */
   readonly keepAlive: boolean;
+  /** Largest value a response may carry; a header announcing more breaks the protocol. */
+  readonly maxValueBytes: number;
 }
 
-/**
- * memjs's `Server` with three repairs: a socket the server closes fails the requests waiting on
- * it at once (memjs leaves them to time out); events from a socket that was already replaced no
- * longer tear down the new one; and requests issued in the same tick leave in one TCP write.
- * Sockets run with Nagle off (a lone request is never held back), so without the corking every
- * request would cost its own syscall and packet under concurrency.
- */
-const EMPTY = Buffer.alloc(0);
+const KEEPALIVE_DELAY_MS = 30_000;
 
-class GuardedServer extends memjs.Server {
-  private corked: Socket | undefined;
+/** A request waiting for its answer. */
+class Pending {
+  settled = false;
+  sentAt = 0;
+  timer: NodeJS.Timeout | undefined;
+  /** Quiet batch: the hits so far, and where in the request the next hit's key is looked for. */
+  readonly hits: BatchResponse[] = [];
+  private cursor = 0;
+  private index = 0;
 
-  override write(blob: Buffer): void {
-    const socket = this._socket;
-    if (socket && this.connected && this.corked !== socket) {
-      socket.cork();
-      this.corked = socket;
-      process.nextTick(() => {
-        this.corked = undefined;
-        socket.uncork();
-      });
-    }
-    super.write(blob);
+  constructor(
+    readonly blob: Buffer,
+    readonly opaque: number,
+    /** The opcode of the answer that completes this request (NOOP for a quiet batch). */
+    readonly opcode: number,
+    readonly quiet: boolean,
+    readonly key: string | undefined,
+    private readonly onResolve: (value: Response | BatchResponse[]) => void,
+    private readonly onReject: (error: AuthringError) => void,
+  ) {}
+
+  resolve(value: Response | BatchResponse[]): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.onResolve(value);
+  }
+
+  reject(error: AuthringError): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.onReject(error);
   }
 
   /**
-   * Parses responses in place. memjs copies its whole pending buffer on every chunk and slices
-   * each message apart twice; a large pipelined reply then costs quadratic copying.
+   * The position in this batch of the GETKQ whose key is `buffer[start, start + length)`, or -1.
+   * memcached answers in request order, so the search resumes after the previous hit: each request
+   * key is compared at most once per batch.
    */
-  override responseHandler(chunk: Buffer): void {
-    const buffer = this.responseBuffer.length > 0 ? Buffer.concat([this.responseBuffer, chunk]) : chunk;
-    let offset = 0;
-    while (buffer.length - offset >= HEADER_BYTES) {
-      const bodyLength = buffer.readUInt32BE(offset + 8);
-      const end = offset + HEADER_BYTES + bodyLength;
-      if (buffer.length < end) break;
-      const keyLength = buffer.readUInt16BE(offset + 2);
-      const extrasLength = buffer.readUInt8(offset + 4);
-      const extrasEnd = offset + HEADER_BYTES + extrasLength;
-      this.respond({
-        header: {
-          magic: buffer.readUInt8(offset),
-          opcode: buffer.readUInt8(offset + 1),
-          keyLength,
-          extrasLength,
-          dataType: buffer.readUInt8(offset + 5),
-          status: buffer.readUInt16BE(offset + 6),
-          totalBodyLength: bodyLength,
-          opaque: buffer.readUInt32BE(offset + 12),
-          cas: buffer.subarray(offset + 16, offset + HEADER_BYTES),
-        },
-        extras: buffer.subarray(offset + HEADER_BYTES, extrasEnd),
-        key: buffer.subarray(extrasEnd, extrasEnd + keyLength),
-        val: buffer.subarray(extrasEnd + keyLength, end),
-      });
-      offset = end;
+  locate(buffer: Buffer, start: number, length: number): number {
+    const blob = this.blob;
+    while (this.cursor + HEADER_BYTES <= blob.length && blob[this.cursor + 1] === Opcode.GETKQ) {
+      const at = this.cursor;
+      const keyLength = blob.readUInt16BE(at + 2);
+      const keyStart = at + HEADER_BYTES + (blob[at + 4] ?? 0);
+      this.cursor = at + HEADER_BYTES + blob.readUInt32BE(at + 8);
+      const index = this.index++;
+      if (keyLength === length && blob.compare(buffer, start, start + length, keyStart, keyStart + keyLength) === 0) return index;
     }
-    this.responseBuffer = offset === buffer.length ? EMPTY : buffer.subarray(offset);
-  }
-
-  override sock(sasl: boolean, go: (socket: Socket) => void): void {
-    const before = this._socket;
-    super.sock(sasl, go);
-    const socket = this._socket;
-    if (!socket || socket === before) return;
-    socket.setNoDelay(true);
-    socket.removeAllListeners('close');
-    socket.removeAllListeners('error');
-    socket.on('error', (error: Error) => {
-      if (this._socket === socket) this.error(error);
-    });
-    socket.on('close', () => {
-      if (this._socket !== socket) return;
-      this.connected = false;
-      this.timeoutSet = false;
-      this._socket = undefined;
-      this.error(new Error('connection closed by the server'));
-    });
+    return -1;
   }
 }
 
 /**
- * The request/response layer for one memcached server: stamps each request with its own opaque,
- * gives every request its own deadline (a late answer fails only that request), and pipelines
- * quiet batches terminated by NOOP.
+ * The binary-protocol connection to one memcached server, owned outright (no client library):
+ * one socket, opened on the first request and again after any failure; requests issued in one
+ * tick leave in one write (Nagle stays off, so a lone request is never held back); every answer's
+ * header is checked against the request it must answer before its body is read; each request has
+ * its own deadline; and the oldest outstanding request bounds how long the socket may go without
+ * an answer, however many bytes keep arriving. Any protocol violation closes the socket and fails
+ * every request on it with {@link ProtocolError}.
  */
 export class ServerConnection {
   /** The server this connection talks to. */
   readonly spec: ServerSpec;
-  private readonly server: GuardedServer;
+  private socket: Socket | undefined;
+  private state: 'idle' | 'connecting' | 'ready' | 'closed' = 'idle';
+  private waiting: Pending[] = [];
+  private inflight: Pending[] = [];
+  private head = 0;
+  private reader: FrameReader | undefined;
   private opaque = 0;
+  private corked: Socket | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private socketTimer: NodeJS.Timeout | undefined;
+  private readonly sink: FrameSink = {
+    header: (buffer, offset) => this.checkHeader(buffer, offset),
+    frame: (buffer, offset) => this.dispatch(buffer, offset),
+    violation: (reason) => this.fail((key) => new ProtocolError(this.spec.address, reason, key)),
+  };
 
-  constructor(spec: ServerSpec, options: ConnectionOptions) {
+  constructor(
+    spec: ServerSpec,
+    private readonly options: ConnectionOptions,
+  ) {
     this.spec = spec;
-    this.server = new GuardedServer(spec.host, spec.port, undefined, undefined, {
-      timeout: options.socketTimeoutMs / 1000,
-      conntimeout: options.connectTimeoutMs / 1000,
-      keepAlive: options.keepAlive,
-    });
-    // memjs would pick SASL credentials up from MEMCACHIER_*/MEMCACHE_* environment variables;
-    // authring speaks to plain memcached only, and parses responses itself.
-    this.server.username = undefined;
-    this.server.password = undefined;
   }
 
   /** Sends one request and resolves with its response, or rejects at the deadline. */
@@ -139,51 +134,170 @@ export class ServerConnection {
   }
 
   /**
-   * Sends a pipelined batch of quiet requests ending in a NOOP (see `multiGetRequest`) in one
-   * write and resolves with every response that arrived before the NOOP's.
+   * Sends a pipelined batch of GETKQ requests ending in a NOOP (see `multiGetRequest`) in one
+   * write and resolves with every hit that arrived before the NOOP's answer.
    */
-  sendQuietBatch(batch: Buffer, timeoutMs: number): Promise<Response[]> {
-    return this.exchange(batch, timeoutMs, undefined, true) as Promise<Response[]>;
+  sendQuietBatch(batch: Buffer, timeoutMs: number): Promise<BatchResponse[]> {
+    return this.exchange(batch, timeoutMs, undefined, true) as Promise<BatchResponse[]>;
   }
 
   /** Ends the socket; requests still waiting fail with a connection error. */
   close(): void {
-    this.server.close();
-    this.server.error(new Error('connection closed by the client'));
+    this.state = 'closed';
+    this.fail((key) => new ConnectionError(this.spec.address, new Error('connection closed by the client'), key));
   }
 
-  /** One request (resolves with its response) or a quiet batch (resolves with all responses before the NOOP's). */
-  private exchange(blob: Buffer, timeoutMs: number, key: string | undefined, quiet: boolean): Promise<Response | Response[]> {
+  private exchange(blob: Buffer, timeoutMs: number, key: string | undefined, quiet: boolean): Promise<Response | BatchResponse[]> {
+    if (this.state === 'closed') {
+      return Promise.reject(new ConnectionError(this.spec.address, new Error('connection closed by the client'), key));
+    }
     const opaque = this.nextOpaque();
-    stampOpaque(blob, opaque);
-    const address = this.spec.address;
-    return new Promise<Response | Response[]>((resolve, reject) => {
-      const collected: Response[] = [];
-      let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(new TimeoutError(address, timeoutMs, key));
-      }, timeoutMs);
-      const callback: ResponseCallback = (message: Message) => {
-        if (settled) return;
-        if (quiet && message.header.opcode !== Opcode.NOOP) {
-          collected.push(toResponse(message));
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        resolve(quiet ? collected : toResponse(message));
-      };
-      callback.quiet = quiet;
-      this.server.onResponse(opaque, callback);
-      this.server.onError(opaque, (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        reject(new ConnectionError(address, error, key));
-      });
-      this.server.write(blob);
+    stampOpaque(blob, opaque, quiet);
+    return new Promise<Response | BatchResponse[]>((resolve, reject) => {
+      const pending = new Pending(blob, opaque, quiet ? Opcode.NOOP : (blob[1] ?? -1), quiet, key, resolve, reject);
+      pending.timer = setTimeout(() => pending.reject(new TimeoutError(this.spec.address, timeoutMs, key)), timeoutMs);
+      if (this.state === 'ready') this.write(pending);
+      else {
+        this.waiting.push(pending);
+        if (this.state === 'idle') this.open();
+      }
     });
+  }
+
+  private open(): void {
+    this.state = 'connecting';
+    const socket = connect({ host: this.spec.host, port: this.spec.port, noDelay: true });
+    this.socket = socket;
+    const reader = new FrameReader(this.sink, this.options.maxValueBytes);
+    this.reader = reader;
+    let lastError: Error | undefined;
+    this.connectTimer = setTimeout(() => {
+      const error = new Error(`no connection within ${this.options.connectTimeoutMs} ms`);
+      this.fail((key) => new ConnectionError(this.spec.address, error, key));
+    }, this.options.connectTimeoutMs);
+    socket.once('connect', () => {
+      if (this.socket !== socket) return;
+      if (this.options.keepAlive) socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
+      this.ready();
+    });
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', (error: Error) => (lastError = error));
+    socket.on('close', () => {
+      if (this.socket !== socket) return;
+      const cause = lastError ?? new Error('connection closed by the server');
+      this.fail((key) => new ConnectionError(this.spec.address, cause, key));
+    });
+  }
+
+  private ready(): void {
+    clearTimeout(this.connectTimer);
+    this.state = 'ready';
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const pending of waiting) if (!pending.settled) this.write(pending);
+  }
+
+  private write(pending: Pending): void {
+    const socket = this.socket as Socket;
+    if (this.corked !== socket) {
+      this.corked = socket;
+      socket.cork();
+      process.nextTick(() => {
+        if (this.corked === socket) this.corked = undefined;
+        socket.uncork();
+      });
+    }
+    pending.sentAt = performance.now();
+    this.inflight.push(pending);
+    socket.write(pending.blob);
+    if (this.socketTimer === undefined) this.armSocketTimer();
+  }
+
+  /** One timer for the whole socket, due when the oldest outstanding request reaches `socketTimeoutMs`. */
+  private armSocketTimer(): void {
+    const oldest = this.inflight[this.head];
+    if (oldest === undefined) return;
+    const due = oldest.sentAt + this.options.socketTimeoutMs - performance.now();
+    this.socketTimer = setTimeout(() => {
+      this.socketTimer = undefined;
+      const still = this.inflight[this.head];
+      if (still === undefined) return;
+      if (performance.now() - still.sentAt < this.options.socketTimeoutMs) return this.armSocketTimer();
+      const error = new Error(`no answer within ${this.options.socketTimeoutMs} ms (socket timeout)`);
+      this.fail((key) => new ConnectionError(this.spec.address, error, key));
+    }, Math.max(0, due));
+    this.socketTimer.unref();
+  }
+
+  private checkHeader(buffer: Buffer, offset: number): string | undefined {
+    const pending = this.inflight[this.head];
+    if (pending === undefined) return 'an answer with no request outstanding';
+    const opaque = buffer.readUInt32BE(offset + 12);
+    if (opaque !== pending.opaque) return `an answer to request ${opaque} while request ${pending.opaque} is the oldest outstanding`;
+    const opcode = buffer[offset + 1] ?? -1;
+    if (opcode !== pending.opcode && !(pending.quiet && opcode === Opcode.GETKQ)) {
+      return `an answer with opcode 0x${opcode.toString(16)} to a request with opcode 0x${pending.opcode.toString(16)}`;
+    }
+    const keyLength = buffer.readUInt16BE(offset + 2);
+    const extrasLength = buffer[offset + 4] ?? 0;
+    const valueLength = buffer.readUInt32BE(offset + 8) - keyLength - extrasLength;
+    return checkResponseShape(opcode, buffer.readUInt16BE(offset + 6), keyLength, extrasLength, valueLength);
+  }
+
+  private dispatch(buffer: Buffer, offset: number): void {
+    const pending = this.inflight[this.head] as Pending;
+    const opcode = buffer[offset + 1] ?? -1;
+    const status = buffer.readUInt16BE(offset + 6);
+    const keyLength = buffer.readUInt16BE(offset + 2);
+    const extrasLength = buffer[offset + 4] ?? 0;
+    const keyStart = offset + HEADER_BYTES + extrasLength;
+    const response = {
+      opcode,
+      status,
+      flags: extrasLength === 4 ? buffer.readUInt32BE(offset + HEADER_BYTES) : 0,
+      value: buffer.subarray(keyStart + keyLength, offset + HEADER_BYTES + buffer.readUInt32BE(offset + 8)),
+      cas: buffer.readBigUInt64BE(offset + 16),
+    };
+    if (pending.quiet && opcode === Opcode.GETKQ) {
+      const index = pending.locate(buffer, keyStart, keyLength);
+      if (index < 0) return this.sink.violation('a multi-get hit for a key not asked for, or out of order');
+      if (!pending.settled) pending.hits.push({ ...response, index });
+      return;
+    }
+    this.shift();
+    if (status === Status.AUTH_ERROR) {
+      pending.reject(new AuthenticationError(this.spec.address, `the server requires authentication (${describeStatus(status)})`, pending.key));
+    } else pending.resolve(pending.quiet ? pending.hits : response);
+  }
+
+  private shift(): void {
+    this.inflight[this.head] = undefined as unknown as Pending;
+    this.head += 1;
+    if (this.head === this.inflight.length) {
+      this.inflight = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.inflight.length) {
+      this.inflight = this.inflight.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Closes the socket and fails every request on it and every request waiting for it. */
+  private fail(error: (key: string | undefined) => AuthringError): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    this.reader?.stop();
+    this.reader = undefined;
+    clearTimeout(this.connectTimer);
+    clearTimeout(this.socketTimer);
+    this.socketTimer = undefined;
+    if (this.state !== 'closed') this.state = 'idle';
+    socket?.destroy();
+    const failed = [...this.inflight.slice(this.head), ...this.waiting];
+    this.inflight = [];
+    this.head = 0;
+    this.waiting = [];
+    for (const pending of failed) if (!pending.settled) pending.reject(error(pending.key));
   }
 
   private nextOpaque(): number {
@@ -192,22 +306,15 @@ export class ServerConnection {
   }
 }
 
-/** Every request in a pipelined blob carries the same opaque, so one callback collects them. */
-function stampOpaque(blob: Buffer, opaque: number): void {
-  let offset = 0;
-  while (offset + 24 <= blob.length) {
-    blob.writeUInt32BE(opaque, offset + 12);
-    offset += 24 + blob.readUInt32BE(offset + 8);
+/** Every request in a pipelined blob carries the same opaque, so one entry collects its answers. */
+function stampOpaque(blob: Buffer, opaque: number, batch: boolean): void {
+  if (!batch) {
+    blob.writeUInt32BE(opaque, 12);
+    return;
   }
-}
-
-function toResponse(message: Message): Response {
-  return {
-    opcode: message.header.opcode,
-    status: message.header.status,
-    key: message.key,
-    extras: message.extras,
-    value: message.val,
-    cas: message.header.cas.readBigUInt64BE(0),
-  };
+  let offset = 0;
+  while (offset + HEADER_BYTES <= blob.length) {
+    blob.writeUInt32BE(opaque, offset + 12);
+    offset += HEADER_BYTES + blob.readUInt32BE(offset + 8);
+  }
 }

@@ -15,11 +15,7 @@ export interface Item {
   readonly cas: bigint;
 }
 
-/** An item from a GET/GETKQ response (flags are the 4-byte extras). */
+/** An item from a GET/GETKQ hit. */
 export function itemFromResponse(response: Response): Item {
-  return {
-    value: response.value,
-    flags: response.extras.length >= 4 ? response.extras.readUInt32BE(0) : 0,
-    cas: response.cas,
-  };
+  return { value: response.value, flags: response.flags, cas: response.cas };
 }

@@ -44,7 +44,7 @@ export async function multiGet(keys: readonly string[], timeoutMs: number, routi
         for (const response of responses) {
           if (response.status !== Status.OK) continue;
           const item = itemFromResponse(response);
-          for (const key of callerKeys.get(response.key.toString('latin1')) ?? []) {
+          for (const key of callerKeys.get(wireKeys[response.index] as string) ?? []) {
             hits.set(key, item);
             found += 1;
           }

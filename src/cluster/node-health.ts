@@ -37,6 +37,19 @@ export class NodeHealth {
     return false;
   }
 
+  /**
+   * Records a failure that takes the server out at once, whatever the threshold (it broke the
+   * protocol); returns true when it is the one that marks the server down.
+   */
+  recordFatal(error: Error): boolean {
+    this.lastError = error;
+    this.consecutiveFailures += 1;
+    if (this.state !== 'up') return false;
+    this.state = 'down';
+    this.downSince = this.now();
+    return true;
+  }
+
   /** A probe answered and recovery finished: traffic may return. */
   markUp(): void {
     this.state = 'up';

@@ -1,5 +1,5 @@
-import { AuthringError, ConnectionError, TimeoutError } from '../errors.js';
-import { ServerConnection, type ConnectionOptions, type Response } from './connection.js';
+import { AuthenticationError, AuthringError, ConnectionError, ProtocolError, TimeoutError } from '../errors.js';
+import { ServerConnection, type BatchResponse, type ConnectionOptions, type Response } from './connection.js';
 import { NodeHealth, type NodeState } from './node-health.js';
 import { OutageJournal } from './outage-journal.js';
 import type { ServerSpec } from './server-spec.js';
@@ -13,6 +13,10 @@ export interface NodeStats {
   readonly misses: number;
   readonly timeouts: number;
   readonly connectionErrors: number;
+  /** Answers that broke the protocol (each closed the connection and marked the server down). */
+  readonly protocolErrors: number;
+  /** Requests refused for want of authentication. */
+  readonly authErrors: number;
   /** Requests this server served for a down server's keys. */
   readonly fallbackServed: number;
   readonly consecutiveFailures: number;
@@ -29,6 +33,8 @@ export interface NodeCounters {
   misses: number;
   timeouts: number;
   connectionErrors: number;
+  protocolErrors: number;
+  authErrors: number;
   fallbackServed: number;
 }
 
@@ -50,6 +56,8 @@ export class ClusterNode {
     misses: 0,
     timeouts: 0,
     connectionErrors: 0,
+    protocolErrors: 0,
+    authErrors: 0,
     fallbackServed: 0,
   };
   private readonly connection: ServerConnection;
@@ -74,14 +82,17 @@ export class ClusterNode {
     return this.spec.address;
   }
 
-  /** Sends one request; transport failures count toward marking the server down. */
+  /**
+   * Sends one request. Timeouts, connection and authentication failures count toward marking the
+   * server down; a protocol violation marks it down at once.
+   */
   call(request: Buffer, timeoutMs: number, key?: string): Promise<Response> {
     this.counters.requests += 1;
     return this.track(this.connection.send(request, timeoutMs, key));
   }
 
   /** Sends a pipelined quiet batch (see {@link ServerConnection.sendQuietBatch}). */
-  callBatch(batch: Buffer, timeoutMs: number): Promise<Response[]> {
+  callBatch(batch: Buffer, timeoutMs: number): Promise<BatchResponse[]> {
     this.counters.requests += 1;
     return this.track(this.connection.sendQuietBatch(batch, timeoutMs));
   }
@@ -121,11 +132,16 @@ export class ClusterNode {
       this.health.recordSuccess();
       return result;
     } catch (error) {
+      if (error instanceof ProtocolError) {
+        this.counters.protocolErrors += 1;
+        if (this.health.recordFatal(error)) this.onDown(this, error);
+        throw error;
+      }
       if (error instanceof TimeoutError) this.counters.timeouts += 1;
       if (error instanceof ConnectionError) this.counters.connectionErrors += 1;
-      if ((error instanceof TimeoutError || error instanceof ConnectionError) && this.health.recordFailure(error)) {
-        this.onDown(this, error);
-      }
+      if (error instanceof AuthenticationError) this.counters.authErrors += 1;
+      const transport = error instanceof TimeoutError || error instanceof ConnectionError || error instanceof AuthenticationError;
+      if (transport && this.health.recordFailure(error)) this.onDown(this, error);
       throw error;
     } finally {
       this.pending -= 1;

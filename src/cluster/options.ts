@@ -51,6 +51,14 @@ export interface MemcacheClusterOptions {
   readonly outageJournalSize?: number;
   /** TCP keep-alive on server sockets. @default true */
   readonly keepAlive?: boolean;
+  /**
+   * Largest value, in bytes, a server may answer with. A response header announcing more is a
+   * protocol violation: the connection is closed before any of that body is read and the server
+   * is marked down. Match memcached's item size limit (`-I`, 1 MiB by default); authring's own
+   * entries are far smaller.
+   * @default 1048576
+   */
+  readonly maxValueBytes?: number;
 }
 
 /** Options with every default applied and every value checked. */
@@ -66,7 +74,11 @@ export interface ResolvedClusterOptions {
   readonly fallbackTtlSeconds: number;
   readonly outageJournalSize: number;
   readonly keepAlive: boolean;
+  readonly maxValueBytes: number;
 }
+
+/** memcached's default item size limit (`-I 1m`). */
+export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
 /**
  * Applies defaults and validates.
@@ -90,6 +102,7 @@ export function resolveClusterOptions(options: MemcacheClusterOptions): Resolved
     fallbackTtlSeconds: positiveInteger('fallbackTtlSeconds', options.fallbackTtlSeconds ?? 10),
     outageJournalSize: positiveInteger('outageJournalSize', options.outageJournalSize ?? 10_000),
     keepAlive: options.keepAlive ?? true,
+    maxValueBytes: positiveInteger('maxValueBytes', options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES),
   };
   if (!['next', 'none', 'gutter'].includes(resolved.fallback)) {
     throw new InvalidArgumentError(`fallback must be 'next', 'none' or { gutter: [...] }`);

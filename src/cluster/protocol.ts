@@ -1,6 +1,6 @@
 /**
- * memcached binary-protocol requests (the framing memjs's `Server` sends and parses). The protocol is
- * length-prefixed, so no key or value can be read as a command; keys still pass `toWireKey` so
+ * memcached binary-protocol framing: requests, and the shape each response must have. The protocol
+ * is length-prefixed, so no key or value can be read as a command; keys still pass `toWireKey` so
  * text-protocol peers sharing the servers stay safe.
  */
 
@@ -17,6 +17,7 @@ export const Opcode = {
   GETKQ: 0x0d,
   STAT: 0x10,
   TOUCH: 0x1c,
+  SASL_AUTH: 0x21,
 } as const;
 
 /** Binary-protocol response statuses authring tells apart. */
@@ -26,11 +27,13 @@ export const Status = {
   KEY_EXISTS: 0x02,
   VALUE_TOO_LARGE: 0x03,
   NOT_STORED: 0x05,
+  AUTH_ERROR: 0x20,
 } as const;
 
 const STATUS_TEXT: Record<number, string> = {
   0x04: 'invalid arguments',
   0x06: 'incr/decr on a non-numeric value',
+  0x20: 'authentication required or refused',
   0x81: 'unknown command',
   0x82: 'out of memory',
   0x83: 'not supported',
@@ -45,15 +48,40 @@ export function describeStatus(status: number): string {
 }
 
 const EMPTY = Buffer.alloc(0);
-/** Bytes of a request header. */
+/** Bytes of a request or response header. */
 export const HEADER_BYTES = 24;
+/** First byte of every request. */
+export const REQUEST_MAGIC = 0x80;
+/** First byte of every response. */
+export const RESPONSE_MAGIC = 0x81;
+/** memcached's longest key. */
+export const MAX_KEY_BYTES = 250;
+/** Bytes of the flags extras a GET hit carries. */
+const FLAGS_BYTES = 4;
+
+/**
+ * Why a response of this shape cannot answer a request with `opcode`, or `undefined` when it can.
+ * What memcached sends: a GET or GETKQ hit carries 4 bytes of flags (GETKQ also its key), an
+ * INCREMENT result is an 8-byte counter, only GETKQ and STAT answers carry a key, no answer has
+ * extras other than flags, and an error carries a message only.
+ */
+export function checkResponseShape(opcode: number, status: number, keyLength: number, extrasLength: number, valueLength: number): string | undefined {
+  if (keyLength > MAX_KEY_BYTES) return `a ${keyLength}-byte key (memcached keys have at most ${MAX_KEY_BYTES})`;
+  if (keyLength > 0 && opcode !== Opcode.GETKQ && opcode !== Opcode.STAT) return `a key in an answer to opcode 0x${opcode.toString(16)}`;
+  if (status !== Status.OK) return extrasLength === 0 ? undefined : `extras in an error answer (status 0x${status.toString(16)})`;
+  if (extrasLength !== 0 && extrasLength !== FLAGS_BYTES) return `${extrasLength} bytes of extras (flags are ${FLAGS_BYTES})`;
+  if ((opcode === Opcode.GET || opcode === Opcode.GETKQ) && extrasLength !== FLAGS_BYTES) return 'a hit without its flags';
+  if (opcode === Opcode.GETKQ && keyLength === 0) return 'a multi-get hit without its key';
+  if (opcode === Opcode.INCREMENT && valueLength !== 8) return `a ${valueLength}-byte counter (a counter has 8)`;
+  return undefined;
+}
 
 /**
  * Writes one request header at `offset`. The opaque stays 0; the connection stamps its own when
  * it sends. Keys are wire keys (printable ASCII), so their byte length is their string length.
  */
 function writeHeader(buffer: Buffer, offset: number, opcode: number, keyLength: number, extrasLength: number, bodyLength: number, cas: bigint): void {
-  buffer.writeUInt8(0x80, offset);
+  buffer.writeUInt8(REQUEST_MAGIC, offset);
   buffer.writeUInt8(opcode, offset + 1);
   buffer.writeUInt16BE(keyLength, offset + 2);
   buffer.writeUInt8(extrasLength, offset + 4);
@@ -129,6 +157,15 @@ export function incrementRequest(key: string, delta: bigint, initial: bigint, tt
   extras.writeBigUInt64BE(initial, 8);
   extras.writeUInt32BE(ttlSeconds >>> 0, 16);
   return request(Opcode.INCREMENT, key, extras);
+}
+
+/**
+ * SASL PLAIN authentication (RFC 4616): mechanism `PLAIN` as the key, `\0user\0password` as the
+ * value. The buffer holds the password: never log it.
+ */
+export function saslPlainRequest(username: string, password: string): Buffer {
+  const value = Buffer.concat([Buffer.from([0]), Buffer.from(username, 'utf8'), Buffer.from([0]), Buffer.from(password, 'utf8')]);
+  return request(Opcode.SASL_AUTH, 'PLAIN', EMPTY, value);
 }
 
 /** A request with neither key nor body: NOOP, VERSION, FLUSH, STAT. */

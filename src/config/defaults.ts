@@ -18,6 +18,7 @@ export const MEMCACHED_DEFAULTS: Omit<MemcachedConfig, 'servers'> = {
   fallback: 'next',
   fallbackTtlSeconds: 10,
   outageJournalSize: 10_000,
+  maxValueBytes: 1024 * 1024,
 };
 
 /** Defaults of `mysql:`; `user` and `database` have none. */

@@ -32,6 +32,8 @@ export interface MemcachedConfig {
   readonly fallbackTtlSeconds: number;
   /** `outage_journal_size`: keys a down server's outage journal remembers before recovery flushes instead. @default 10000 */
   readonly outageJournalSize: number;
+  /** `max_value_bytes`: largest value a server may answer with; a header announcing more is a protocol violation. @default 1048576 */
+  readonly maxValueBytes: number;
 }
 
 /** `mysql:` — the Kamailio database, from `uri` or from the separate fields. */

@@ -20,6 +20,13 @@ describe('node health', () => {
     health.markUp();
     expect(health).toMatchObject({ state: 'up', consecutiveFailures: 0, downSince: undefined });
   });
+
+  it('marks a server down at once on a fatal failure (a protocol violation), whatever the threshold', () => {
+    const health = new NodeHealth(3, () => 5000);
+    expect(health.recordFatal(new Error('garbage'))).toBe(true);
+    expect(health).toMatchObject({ state: 'down', downSince: 5000, consecutiveFailures: 1 });
+    expect(health.recordFatal(new Error('more garbage'))).toBe(false);
+  });
 });
 
 describe('outage journal', () => {

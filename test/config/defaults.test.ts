@@ -19,6 +19,7 @@ describe('defaults', () => {
       fallback: 'next',
       fallbackTtlSeconds: 10,
       outageJournalSize: 10_000,
+      maxValueBytes: 1_048_576,
     });
   });
 

@@ -16,6 +16,7 @@ export const MEMCACHED_KEYS = [
   'fallback',
   'fallback_ttl_s',
   'outage_journal_size',
+  'max_value_bytes',
 ] as const;
 
 type Key = (typeof MEMCACHED_KEYS)[number];
@@ -40,6 +41,7 @@ export function readMemcached(ctx: ConfigContext, section: MapReader<Key>): Memc
     fallback: readFallback(ctx, section, ring),
     fallbackTtlSeconds: section.int('fallback_ttl_s', D.fallbackTtlSeconds, { min: 1, max: 2_592_000, unit: 'seconds' }),
     outageJournalSize: section.int('outage_journal_size', D.outageJournalSize, { min: 1, unit: 'keys' }),
+    maxValueBytes: section.int('max_value_bytes', D.maxValueBytes, { min: 1024, max: 1024 ** 3, unit: 'bytes' }),
   };
   if (memcached.socketTimeoutMs <= memcached.timeoutMs && section.has('socket_timeout_ms')) {
     const text = `${memcached.socketTimeoutMs} ms is not above timeout_ms (${memcached.timeoutMs} ms): sockets will be replaced while requests are merely slow`;
