@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
 import { needBinary } from '../helpers/services.js';
 import { useServicesFixture } from '../helpers/services-fixture.js';
-import { PASSWORD_ENV, authring, authringJson, tempDir, writeConfig } from './cli.js';
+import { PASSWORD_ENV, authring, authringInProcess, authringJson, tempDir, writeConfig } from './cli.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
 
@@ -80,9 +80,10 @@ describe.skipIf(!ready)('authring check', () => {
     if (!victim) throw new Error('no server');
     await victim.pause();
     try {
-      const started = Date.now();
-      const { result, json } = await authringJson<CheckJson>(['-c', file, '--timeout', '3000', 'check']);
-      expect(Date.now() - started).toBeLessThan(8000);
+      // In this process, so the time measured is the command's, not a loaded machine's process start.
+      const result = await authringInProcess(['-c', file, '--json', '--timeout', '3000', 'check']);
+      const json = JSON.parse(result.stdout) as CheckJson;
+      expect(result.elapsedMs).toBeLessThan(8000);
       expect(result.code).toBe(1);
       expect(json.checks.find((c) => c.server === victim.address)).toMatchObject({ status: 'down', error: expect.stringMatching(/no answer/) });
     } finally {

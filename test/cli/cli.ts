@@ -6,7 +6,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../src/cli/run.js';
 import { mysqlUrl } from '../helpers/services.js';
 
 /** The repository root (the command runs from here, so tsx resolves). */
@@ -78,6 +80,33 @@ export async function authringJson<T = Record<string, unknown>>(args: readonly s
   } catch (error) {
     throw new Error(`stdout is not one JSON document (exit ${String(result.code)}): ${String(error)}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`, { cause: error });
   }
+}
+
+/**
+ * Runs the command in this process (`runCli`, what `main.ts` calls) and times it: for tests whose
+ * subject is how long the command itself takes, which a child's start-up time on a loaded machine
+ * would swamp. Exit codes and output are as the real command's.
+ */
+export async function authringInProcess(args: readonly string[], options: Pick<RunOptions, 'env'> = {}): Promise<CliResult & { elapsedMs: number }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (text: string) => void): Writable =>
+    new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const io = {
+    stdin: Readable.from([]),
+    stdout: sink((text) => (stdout += text)),
+    stderr: sink((text) => (stderr += text)),
+    env: { ...process.env, [PASSWORD_ENV]: mysqlPassword(), ...options.env },
+    cwd: REPO_ROOT,
+  };
+  const started = performance.now();
+  const code = await runCli(args, io);
+  return { code, signal: null, stdout, stderr, elapsedMs: performance.now() - started };
 }
 
 /** What a test config holds. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
 import { textCommand } from '../helpers/text-protocol.js';
-import { authring, authringJson, tempDir, writeConfig } from './cli.js';
+import { authring, authringInProcess, authringJson, tempDir, writeConfig } from './cli.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
 
@@ -81,9 +81,10 @@ describe.skipIf(!ready)('authring stats', () => {
     if (!a) throw new Error('no servers');
     await a.pause();
     try {
-      const started = Date.now();
-      const { result, json } = await authringJson<StatsJson>(['-c', file, '--timeout', '700', 'stats']);
-      expect(Date.now() - started).toBeLessThan(5000);
+      // In this process, so the time measured is the command's, not a loaded machine's process start.
+      const result = await authringInProcess(['-c', file, '--json', '--timeout', '700', 'stats']);
+      const json = JSON.parse(result.stdout) as StatsJson;
+      expect(result.elapsedMs).toBeLessThan(5000);
       expect(result.code).toBe(1);
       expect(json.servers[0]).toMatchObject({ status: 'down', error: expect.stringMatching(/within \d+ ms/) });
       expect(json.servers[1]?.status).toBe('up');

@@ -376,7 +376,7 @@ export class MemcachedProcess {
     if (!this.proc?.alive) throw new Error(`memcached on ${this.address} is not running`);
     this.proc.signal('SIGSTOP');
     this.paused = true;
-    await sleep(10);
+    await this.untilStopped(true);
   }
 
   /** SIGCONT: answers again, including requests sent while paused. */
@@ -384,7 +384,26 @@ export class MemcachedProcess {
     if (!this.proc?.alive) throw new Error(`memcached on ${this.address} is not running`);
     this.proc.signal('SIGCONT');
     this.paused = false;
-    await sleep(10);
+    await this.untilStopped(false);
+  }
+
+  /** Waits until the kernel reports the process stopped (state T), or running again. */
+  private async untilStopped(stopped: boolean): Promise<void> {
+    const pid = this.proc?.child.pid;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      let state: string | undefined;
+      try {
+        // /proc/PID/stat: "pid (comm) S …"; comm may hold spaces, so read after the last ')'.
+        const stat = await readFile(`/proc/${String(pid)}/stat`, 'utf8');
+        state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      } catch {
+        return; // gone: nothing left to wait for
+      }
+      if ((state === 'T') === stopped) return;
+      if (Date.now() > deadline) throw new Error(`memcached pid ${String(pid)} is in state ${state}, not ${stopped ? 'stopped' : 'running'}`);
+      await sleep(2);
+    }
   }
 
   /** Whether {@link pause} is in effect. */

@@ -6,8 +6,8 @@ import { freeUdpPort, type KamailioProcess } from './kamailio.js';
 export interface SippRunOptions {
   /** The sipp binary. */
   readonly sipp: string;
-  /** The Kamailio to send to. */
-  readonly kamailio: KamailioProcess;
+  /** The Kamailio (or any SIP target on loopback) to send to. */
+  readonly kamailio: Pick<KamailioProcess, 'host' | 'port'>;
   /** Scenario XML file. */
   readonly scenario: string;
   /** Working directory; the injection file and the logs live there. */
@@ -41,7 +41,7 @@ export interface SippRunResult {
   readonly errorPath: string;
 }
 
-/** Runs sipp on loopback with message, log and error traces, bounded by `timeoutMs`. */
+/** Runs sipp with every socket on loopback (`-i`, `-mi`, `-ci`), with message, log and error traces, bounded by `timeoutMs`. */
 export async function runSippProcess(options: SippRunOptions): Promise<SippRunResult> {
   const logPath = path.join(options.dir, 'answers.log');
   const messagePath = path.join(options.dir, 'messages.log');
@@ -60,6 +60,7 @@ export async function runSippProcess(options: SippRunOptions): Promise<SippRunRe
     '-mp', String(await freeUdpPort()),
     // The control socket (UDP 8888 and up) binds to every address unless told otherwise.
     '-ci', '127.0.0.1',
+    '-cp', String(await freeUdpPort()),
     '-nostdin',
     '-trace_logs', '-log_file', logPath,
     '-trace_msg', '-message_file', messagePath,
