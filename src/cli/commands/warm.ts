@@ -9,7 +9,7 @@ import { count, percent } from '../format.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
 import { globalOptions, integerOption, millisecondsOption } from '../options.js';
 import { createProgress } from '../warm/progress.js';
-import { freshState, readState, writeState, type WarmState } from '../warm/state.js';
+import { checkStateTarget, freshState, readState, writeState, type WarmState } from '../warm/state.js';
 import { Warmer, type WarmResult } from '../warm/warmer.js';
 
 /** The default `--state` file, in the working directory. */
@@ -37,6 +37,8 @@ export function registerWarm(program: Command, io: CliIo): void {
       const global = globalOptions(command);
       const config = await loadCliConfig(global, io);
       const statePath = path.resolve(io.cwd, options.state);
+      // Before any connection: a state path that is a link, a device or a FIFO is refused at once.
+      await checkStateTarget(statePath);
       const source = `${config.mysql.host}:${config.mysql.port}/${config.mysql.database}`;
       const saved = options.resume === true ? await readState(statePath, source, config.cache.keyPrefix) : undefined;
       if (options.resume === true && saved === undefined) await writeLine(io.stderr, `warm: no state file at ${statePath}; starting from the beginning`);

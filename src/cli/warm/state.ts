@@ -1,5 +1,12 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { kindOf, readSmallRegularFile } from '../../config/small-file.js';
 import { UsageError, errorMessage } from '../errors.js';
+
+/** Largest state file `--resume` reads; one is about 400 bytes. */
+const MAX_STATE_BYTES = 64 * 1024;
 
 /** Progress through one keyset-paginated table. */
 export interface TableProgress {
@@ -35,38 +42,72 @@ export function freshState(source: string, keyPrefix: string): WarmState {
 }
 
 /**
- * Reads a state file; `undefined` when there is none.
- * @throws UsageError when it is unreadable, not a state file, or for another source or key prefix.
+ * Reads a state file; `undefined` when there is none. Only a regular file is read (never through a
+ * link, never blocking on a FIFO), and at most 64 KiB of it.
+ * @throws UsageError when it is unreadable, not a regular file, not a state file, or for another
+ *   source or key prefix.
  */
-export async function readState(path: string, source: string, keyPrefix: string): Promise<WarmState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UsageError(`cannot read the warm state file ${path}: ${errorMessage(error)}`);
+export async function readState(file: string, source: string, keyPrefix: string): Promise<WarmState | undefined> {
+  await checkStateTarget(file);
+  const read = readSmallRegularFile(file, MAX_STATE_BYTES, { noFollow: true });
+  if (!read.ok) {
+    if (/^ENOENT\b/.test(read.reason)) return undefined;
+    throw new UsageError(`cannot read the warm state file ${file}: ${read.reason}`);
   }
   let state: unknown;
   try {
-    state = JSON.parse(text);
+    state = JSON.parse(read.text);
   } catch (error) {
-    throw new UsageError(`${path}: not a warm state file: ${errorMessage(error)}`);
+    throw new UsageError(`${file}: not a warm state file: ${errorMessage(error)}`);
   }
-  if (!isWarmState(state)) throw new UsageError(`${path}: not a warm state file (version 1)`);
+  if (!isWarmState(state)) throw new UsageError(`${file}: not a warm state file (version 1)`);
   if (state.source !== source || state.keyPrefix !== keyPrefix) {
     throw new UsageError(
-      `${path} records a warm-up of ${state.source} with key prefix "${state.keyPrefix}", not ${source} with "${keyPrefix}"; ` +
+      `${file} records a warm-up of ${state.source} with key prefix "${state.keyPrefix}", not ${source} with "${keyPrefix}"; ` +
         'run without --resume to start over, or pass another --state',
     );
   }
   return state;
 }
 
-/** Writes the state file atomically (a temporary file renamed over it), so a crash never leaves half a file. */
-export async function writeState(path: string, state: WarmState): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`, 'utf8');
-  await rename(temporary, path);
+/**
+ * Refuses a `--state` path that exists and is not a regular file: a symbolic link (which could
+ * point anywhere the user can write), a device (`/dev/full`), a FIFO, a directory.
+ * @throws UsageError naming what the path is.
+ */
+export async function checkStateTarget(file: string): Promise<void> {
+  const stats = await lstat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new UsageError(`cannot use the warm state file ${file}: ${errorMessage(error)}`);
+  });
+  if (stats === undefined || stats.isFile()) return;
+  throw new UsageError(`--state ${file} is ${kindOf(stats)}, not a regular file; pass the path of a regular file or of none yet`);
+}
+
+/**
+ * Writes the state file atomically, so a crash never leaves half a file: a new temporary file
+ * with an unpredictable name in the same directory, created exclusively and never through a link
+ * (`O_CREAT | O_EXCL | O_NOFOLLOW`), written, flushed to disk and renamed over the target. A
+ * target that is not a regular file is refused, not replaced.
+ * @throws UsageError when the target is not a regular file; the system's error when the
+ *   directory is not writable.
+ */
+export async function writeState(file: string, state: WarmState): Promise<void> {
+  await checkStateTarget(file);
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(12).toString('hex')}.tmp`);
+  const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  try {
+    try {
+      await handle.writeFile(`${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`, 'utf8');
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
 }
 
 function isWarmState(value: unknown): value is WarmState {
