@@ -11,8 +11,8 @@ import { library } from './subject.js';
 
 const { MemcacheCluster } = library;
 import { benchServers } from './config.js';
-import { markdownReport, textTable, type Environment } from './report.js';
-import type { Scenario, ScenarioResult } from './scenario.js';
+import { markdownReport, type Environment } from './report.js';
+import { textTable, type Scenario, type ScenarioResult } from './scenario.js';
 import { scenario as multiGet } from './scenarios/multi-get.js';
 import { scenario as singleGet } from './scenarios/single-get.js';
 

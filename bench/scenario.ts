@@ -22,6 +22,17 @@ export interface TargetResult {
   readonly pass: boolean;
 }
 
+/** A table as aligned plain text, for the terminal. */
+export function textTable(table: Table): string {
+  const text = table.textColumns ?? 1;
+  const widths = table.headers.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i < text ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [table.title, line(table.headers), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)].join(
+    '\n',
+  );
+}
+
 export interface ScenarioResult {
   readonly tables: readonly Table[];
   readonly targets: readonly TargetResult[];

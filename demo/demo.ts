@@ -1,156 +1,101 @@
 /**
- * `npm run demo`: authring at work. Builds a Kamailio database with a few thousand subscribers,
- * then lets N proxy-node processes replay the same auth workload twice: (A) asking MySQL directly,
- * one query per question, as Kamailio does; (B) asking authring, which shares one memcached ring
- * between all nodes. Compares the SELECTs MySQL ran, latencies, and every answer. Exits non-zero
- * if any answer differs. See demo/README.md.
+ * `npm run demo`: the whole story of authring in one run. N proxy-node processes replay the same
+ * SIP auth workload once per phase (no cache, per-node htable, authring with the change watcher,
+ * authring with its local tier once it exists) while a separate process changes the database as a
+ * provisioning system would. Every answer is judged against the database; the SQL load, stale
+ * answers, revocation times and latencies are compared on the console, in an HTML report with
+ * charts, and with `--json` as one JSON document on stdout. See demo/README.md.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/index.js';
+import { SingleBar } from 'cli-progress';
 import { findKamailioSchemaFiles, KAMAILIO_SCHEMA_HINT } from '../tools/kamailio-schema.js';
-import { killAllChildren } from './children.js';
-import { writeDemoConfig } from './config-file.js';
-import { createDemoDatabase, DEMO_DATABASE } from './database.js';
-import { count, duration } from './format.js';
+import { UNAVAILABLE } from './answerers.js';
+import { killChildren } from './children.js';
+import { demoHtml } from './html.js';
+import { judge } from './judge.js';
 import { parseOptions, USAGE, type DemoOptions } from './options.js';
-import { runPhase, type PhaseResult } from './phase.js';
-import { buildPopulation } from './population.js';
-import { Progress } from './progress.js';
-import type { NodeMode } from './protocol.js';
-import { buildReport, type DemoReport } from './report.js';
-import { formatReport, formatRing } from './report-text.js';
-import { SelectCounter } from './select-counter.js';
-import { demoServices, unreachableServices } from './services.js';
-import { buildWorkload, type WorkloadSpec } from './workload.js';
+import { runPhase, workloadOf, type PhaseSetup } from './phase.js';
+import { Population } from './population.js';
+import { formatReport, summarize, unavailable, type PhaseOutcome } from './report.js';
+import { createDatabase, DEMO_DATABASE, demoServices, SERVICES_DIR, unreachable, writeConfig } from './setup.js';
+import { buildWorkload } from './workload.js';
 
-const POPULATION_SEED = 0x5eed_2024;
-const WORKLOAD_SEED = 0xa1_1ce;
-const ZIPF_EXPONENT = 1;
-const UNKNOWN_SHARE = 0.02;
+const SEED = 0x5eed_2024;
+const say = (line = ''): boolean => process.stderr.write(`${line}\n`);
 
-/** Share of requests whose lookups may fail (an overloaded machine) before the demo fails. */
-const MAX_FAILED_SHARE = 0.01;
+async function main(options: DemoOptions): Promise<number> {
+  const schemaFiles = findKamailioSchemaFiles();
+  if (schemaFiles === undefined) return fail(`${KAMAILIO_SCHEMA_HINT}.`);
+  const services = demoServices();
+  const down = await unreachable(services);
+  if (down.length > 0) return fail(`not reachable: ${down.join(', ')}. Start them with \`npm run services\` (npm run demo does it for you).`);
 
-/** The exit code: 1 for any wrong answer, or for failed lookups beyond {@link MAX_FAILED_SHARE}. */
-function verdict(report: DemoReport): number {
-  const { answers } = report;
-  if (!answers.agree) {
-    console.error(`demo: FAILED: ${answers.wrong} requests got different answers with authring than from MySQL (report: answers.mismatches)`);
-    return 1;
+  const population = new Population(options.subscribers, SEED);
+  say(`authring demo: ${options.nodes} proxy nodes, ${options.subscribers.toLocaleString('en-US')} subscribers, ${options.rate} SIP requests/s per node, ${options.churn} provisioning changes/s`);
+  const bar = (label: string, total: number, unit: string): SingleBar => {
+    const progress = new SingleBar({ stream: process.stderr, format: `  ${label.padEnd(15)} [{bar}] {value}/{total} ${unit}{extra}`, noTTYOutput: true, notTTYSchedule: 5000, hideCursor: true, barsize: 24 });
+    progress.start(total, 0, { extra: '' });
+    return progress;
+  };
+  const filling = bar('database', population.size, 'subscribers');
+  const rows = await createDatabase(services.mysql, schemaFiles, population, (done) => filling.update(done));
+  filling.stop();
+  say(`  ${DEMO_DATABASE}: Kamailio's schema (kamailio-mysql-modules), ${population.size.toLocaleString('en-US')} subscribers, ${rows.groupRows.toLocaleString('en-US')} grp rows, ${rows.addressRows} address rows, authring's change log triggers`);
+  const setup: PhaseSetup = {
+    configPath: await writeConfig(services),
+    login: { ...services.mysql, database: DEMO_DATABASE },
+    population: { size: population.size, seed: SEED },
+    nodes: options.nodes,
+    requests: options.requests,
+    rate: options.rate,
+    concurrency: options.concurrency,
+    zipf: options.zipf,
+    churn: options.churn,
+    htableTtlS: options.htableTtl,
+    seed: SEED,
+  };
+  const workloads = Array.from({ length: options.nodes }, (_, node) => buildWorkload(population, workloadOf(setup, node)));
+  const total = workloads.reduce((sum, w) => sum + w.who.length, 0);
+
+  const phases: PhaseOutcome[] = [];
+  for (const mode of options.phases) {
+    if (UNAVAILABLE[mode] !== undefined) {
+      say(`  ${mode.padEnd(15)} not available: ${UNAVAILABLE[mode]}`);
+      phases.push(unavailable(mode));
+      continue;
+    }
+    const progress = bar(mode, total, 'requests');
+    const run = await runPhase(setup, mode, (p) => progress.update(p.requests, { extra: ` | ${p.sql.toLocaleString('en-US')} SQL | ${p.changes} changes` }));
+    progress.update(total);
+    progress.stop();
+    phases.push(summarize(run, judge(population, workloads.map((workload, node) => ({ workload, records: run.nodes[node]?.records ?? new Float64Array() })), run.changes)));
   }
-  const failed = report.requests - answers.compared;
-  if (failed > report.requests * MAX_FAILED_SHARE) {
-    console.error(`demo: FAILED: ${failed} of ${report.requests} requests had a failed lookup (report: answers.failed, answers.failures)`);
-    return 1;
-  }
-  if (failed > 0) console.error(`demo: warning: ${failed} requests had a failed lookup and were not compared (report: answers.failed)`);
+
+  const warmupEndsS = Math.max(...workloads.map((w) => w.warmup)) / options.rate;
+  const setupLine =
+    `${options.nodes} proxy nodes, each replaying ${(total / options.nodes).toLocaleString('en-US')} SIP requests at ${options.rate}/s ` +
+    `(a warm-up pass over its share of ${population.people.toLocaleString('en-US')} names, then ${options.requests.toLocaleString('en-US')} Zipf-skewed requests, exponent ${options.zipf}), ` +
+    `${options.concurrency} in flight; ${options.churn} provisioning changes/s by a separate process; htable autoexpire ${options.htableTtl} s.`;
+  await mkdir(path.dirname(options.report), { recursive: true });
+  await writeFile(options.report, await demoHtml(phases, setupLine, warmupEndsS, options.report));
+  if (options.json) process.stdout.write(`${JSON.stringify({ phases: phases.map((p) => p.report), report: options.report }, null, 2)}\n`);
+  else process.stdout.write(`\n${setupLine}\n\n${formatReport(phases, options.report)}\n`);
+  const authring = phases.find((p) => p.report.name === 'authring')?.report;
+  if ((authring?.staleAnswers ?? 0) > 0) return fail(`authring served ${authring?.staleAnswers} stale answers`);
   return 0;
 }
 
-async function main(options: DemoOptions): Promise<number> {
-  const progress = new Progress(!options.json);
-  const schemaFiles = findKamailioSchemaFiles();
-  if (schemaFiles === undefined) {
-    console.error(`demo: ${KAMAILIO_SCHEMA_HINT}.`);
-    return 1;
-  }
-  const services = demoServices();
-  const down = await unreachableServices(services);
-  if (down.length > 0) {
-    console.error(`demo: not reachable: ${down.join(', ')}. Start them with \`npm run services\` (npm run demo does it for you).`);
-    return 1;
-  }
-
-  progress.say(
-    `authring demo: ${options.nodes} proxy nodes × ${count(options.requests)} SIP requests each, ` +
-      `3 auth questions per request, ${count(options.subscribers)} subscribers`,
-  );
-  const started = performance.now();
-  const population = buildPopulation(options.subscribers, POPULATION_SEED);
-  const database = await createDemoDatabase(services, schemaFiles, population);
-  progress.say(
-    `[1/4] MySQL database ${DEMO_DATABASE}: Kamailio's schema from kamailio-mysql-modules, ` +
-      `${count(database.subscribers)} subscribers, ${count(database.groupRows)} grp rows, ` +
-      `${count(database.addressRows)} address rows (${duration(performance.now() - started)})`,
-  );
-
-  const configFile = await writeDemoConfig(services, DEMO_DATABASE);
-  const config = await loadConfig(configFile.path);
-  progress.say(`[2/4] cluster config ${path.relative(process.cwd(), configFile.path) || configFile.path}: memcached ${config.memcached.servers.join(', ')}, key_prefix "${configFile.keyPrefix}"`);
-  for (const warning of config.warnings) progress.say(`      warning: ${warning}`);
-
-  const spec: Omit<WorkloadSpec, 'node'> = {
-    requests: options.requests,
-    concurrency: options.concurrency,
-    seed: WORKLOAD_SEED,
-    subscribers: options.subscribers,
-    populationSeed: POPULATION_SEED,
-    zipfExponent: ZIPF_EXPONENT,
-    unknownShare: UNKNOWN_SHARE,
-  };
-  const counter = await SelectCounter.open(services);
-  const total = options.nodes * options.requests;
-  const phase = async (mode: NodeMode, label: string): Promise<PhaseResult> => {
-    const result = await runPhase({
-      mode,
-      configPath: configFile.path,
-      nodes: options.nodes,
-      spec,
-      counter,
-      onProgress: (done, elapsedMs) => progress.update(label, done, total, elapsedMs),
-    });
-    progress.close();
-    progress.say(
-      `      nodes ready in ${duration(result.startupMs)}; workload done in ${duration(result.wallMs)}: ` +
-        `MySQL ran ${count(result.workloadSelects)} SELECTs`,
-    );
-    return result;
-  };
-  let a: PhaseResult;
-  let b: PhaseResult;
-  try {
-    progress.say('[3/4] phase A, without authring: each node asks MySQL directly, one query per is_user_in and per credentials lookup');
-    a = await phase('direct', 'phase A');
-    progress.say('[4/4] phase B, with authring: each node runs ProxyNode.start() on the shared config');
-    b = await phase('authring', 'phase B');
-  } finally {
-    await counter.close();
-  }
-
-  const questionsOf = (node: number): ReturnType<typeof buildWorkload> => buildWorkload({ ...spec, node }, population);
-  const report = buildReport(
-    {
-      nodes: options.nodes,
-      requestsPerNode: options.requests,
-      concurrency: options.concurrency,
-      database: DEMO_DATABASE,
-      population: database,
-      configPath: configFile.path,
-      keyPrefix: configFile.keyPrefix,
-      zipfExponent: ZIPF_EXPONENT,
-      unknownShare: UNKNOWN_SHARE,
-    },
-    a,
-    b,
-    questionsOf,
-  );
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  } else {
-    progress.say();
-    progress.say(formatRing(report));
-    progress.say();
-    progress.say(formatReport(report));
-  }
-  return verdict(report);
+function fail(message: string): number {
+  say(`demo: ${message}`);
+  return 1;
 }
 
 let parsed: DemoOptions | 'help';
 try {
-  parsed = parseOptions(process.argv.slice(2));
+  parsed = parseOptions(process.argv.slice(2), path.join(SERVICES_DIR, 'demo-report.html'));
 } catch (error) {
-  console.error(`demo: ${(error as Error).message}`);
+  say(`demo: ${(error as Error).message} (see --help)`);
   process.exit(2);
 }
 if (parsed === 'help') {
@@ -159,17 +104,15 @@ if (parsed === 'help') {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    killAllChildren();
+    killChildren();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   });
 }
 main(parsed).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => (process.exitCode = code),
   (error: unknown) => {
-    killAllChildren();
-    console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+    killChildren();
+    say(`demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exitCode = 1;
   },
 );

@@ -1,128 +1,89 @@
 /**
- * Runs one phase: forks the proxy nodes, waits until all are connected and ready, then starts
- * them together and collects their results. MySQL's SELECT counter is read before the fork,
- * once all are ready and after the last result, which splits the server's count into start-up
- * and workload.
+ * Runs one phase: forks the proxy nodes and the churn process, starts them together, runs the
+ * change watcher for the authring phases (in this process, as `authring watch` would run beside
+ * the nodes), and collects what they measured. MariaDB's own SELECT count is read before and after,
+ * as a check on the nodes' counts.
  */
-import { performance } from 'node:perf_hooks';
-import { NodeChild } from './children.js';
-import type { NodeMode, NodeResult } from './protocol.js';
-import type { SelectCounter } from './select-counter.js';
+import type { RowDataPacket } from 'mysql2/promise';
+import { ChangeWatcher, loadConfig } from '../src/index.js';
+import { openAuthCache, type Mode } from './answerers.js';
+import { Child } from './children.js';
+import type { Change, ChurnInput } from './churn.js';
+import type { NodeCounters, NodeInput, NodeResult } from './node.js';
+import { connect, type MysqlLogin } from './setup.js';
 import type { WorkloadSpec } from './workload.js';
 
-/** What to run. */
-export interface PhaseOptions {
-  readonly mode: NodeMode;
+/** What every phase shares. */
+export interface PhaseSetup {
   readonly configPath: string;
+  readonly login: MysqlLogin;
+  readonly population: { readonly size: number; readonly seed: number };
   readonly nodes: number;
-  /** The workload; `node` is filled in per child. */
-  readonly spec: Omit<WorkloadSpec, 'node'>;
-  readonly counter: SelectCounter;
-  /** Called with requests done over all nodes and milliseconds since `go`. */
-  readonly onProgress: (done: number, elapsedMs: number) => void;
-  /** Longest wait for the nodes to connect. @default 30000 */
-  readonly readyTimeoutMs?: number;
-  /** Longest wait for the workload. @default 300000 */
-  readonly runTimeoutMs?: number;
+  /** Steady-state requests per node, after the warm-up pass. */
+  readonly requests: number;
+  /** Requests per second per node. */
+  readonly rate: number;
+  readonly concurrency: number;
+  readonly zipf: number;
+  readonly churn: number;
+  readonly htableTtlS: number;
+  readonly seed: number;
 }
 
 /** What a phase measured. */
-export interface PhaseResult {
-  readonly mode: NodeMode;
-  /** Per node, in node order. */
+export interface PhaseRun {
+  readonly mode: Mode;
+  /** Start time shared by all nodes (ms since the epoch) and the end of the last node. */
+  readonly startAt: number;
+  readonly endAt: number;
   readonly nodes: readonly NodeResult[];
-  /** From the fork to the last node's `ready`: process start, connections, workload built. */
-  readonly startupMs: number;
-  /** From `go` to the last result. */
-  readonly wallMs: number;
-  /** SELECTs the server ran while the nodes connected (start-up). */
-  readonly startupSelects: number;
-  /** SELECTs the server ran during the workload. */
-  readonly workloadSelects: number;
+  readonly changes: readonly Change[];
+  /** SQL queries of the change watcher from start to end (authring phases). */
+  readonly watcherQueries: number;
+  /** SELECTs MariaDB counted (Com_select) from start to end, from every client. */
+  readonly serverSelects: number;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** A phase's progress: all nodes' counters summed, and the changes committed. */
+export type PhaseProgress = NodeCounters & { readonly changes: number };
+
+/** The spec of node `node`'s workload. */
+export function workloadOf(setup: PhaseSetup, node: number): WorkloadSpec {
+  return { node, nodes: setup.nodes, requests: setup.requests, zipf: setup.zipf, seed: setup.seed };
 }
 
-/** One child's way through the protocol, as promises. */
-interface Tracked {
-  readonly child: NodeChild;
-  readonly ready: Promise<void>;
-  readonly result: Promise<NodeResult>;
-  done: number;
-}
-
-function track(index: number, onProgress: () => void): Tracked {
-  let markReady: () => void = () => undefined;
-  let rejectReady: (error: Error) => void = () => undefined;
-  let resolveResult: (result: NodeResult) => void = () => undefined;
-  let rejectResult: (error: Error) => void = () => undefined;
-  const ready = new Promise<void>((resolve, reject) => {
-    markReady = resolve;
-    rejectReady = reject;
+/** Runs phase `mode`; every child has exited when it resolves. */
+export async function runPhase(setup: PhaseSetup, mode: Mode, onProgress: (progress: PhaseProgress) => void): Promise<PhaseRun> {
+  const latest: NodeCounters[] = [];
+  let changes = 0;
+  const report = (): void => onProgress({ ...sum(latest), changes });
+  const nodes = Array.from({ length: setup.nodes }, (_, node) => {
+    const input: NodeInput = { mode, configPath: setup.configPath, population: setup.population, workload: workloadOf(setup, node), rate: setup.rate, concurrency: setup.concurrency, htableTtlS: setup.htableTtlS };
+    return new Child<NodeResult>(new URL('./node.ts', import.meta.url), input, (p) => { latest[node] = p as NodeCounters; report(); });
   });
-  const result = new Promise<NodeResult>((resolve, reject) => {
-    resolveResult = resolve;
-    rejectResult = reject;
-  });
-  // Both are awaited later; an early failure must not count as unhandled meanwhile.
-  ready.catch(() => undefined);
-  result.catch(() => undefined);
-  const fail = (error: Error): void => {
-    rejectReady(error);
-    rejectResult(error);
-  };
-  const tracked: Tracked = {
-    done: 0,
-    ready,
-    result,
-    child: NodeChild.fork(index, (message) => {
-      if (message.type === 'ready') markReady();
-      else if (message.type === 'progress') {
-        tracked.done = message.done;
-        onProgress();
-      } else if (message.type === 'result') resolveResult(message.result);
-      else fail(new Error(`node ${index + 1}: ${message.message}`));
-    }),
-  };
-  // Settles nothing once the result is in: a promise settles only once.
-  void tracked.child.done.then(() => {
-    const stderr = tracked.child.stderr;
-    fail(new Error(`node ${index + 1} exited (code ${String(tracked.child.exitCode)}) before finishing${stderr ? `:\n${stderr}` : ''}`));
-  });
-  return tracked;
-}
-
-/** Runs the phase; every child has exited when it returns or throws. */
-export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
-  const before = await options.counter.read();
-  const nodes: Tracked[] = [];
-  const forked = performance.now();
-  let started = forked;
-  const progress = (): void => options.onProgress(nodes.reduce((sum, n) => sum + n.done, 0), performance.now() - started);
-  let finished = false;
+  const churnInput: ChurnInput = { login: setup.login, population: setup.population, rate: setup.churn, zipf: setup.zipf, seed: setup.seed ^ 0xc0ffee };
+  const churn = new Child<Change[]>(new URL('./churn.ts', import.meta.url), churnInput, (n) => { changes = Number(n); report(); });
+  const server = await connect(setup.login);
+  const watcher = mode.startsWith('authring') ? await openAuthCache(await loadConfig(setup.configPath), mode) : undefined;
   try {
-    for (let index = 0; index < options.nodes; index += 1) {
-      const tracked = track(index, progress);
-      nodes.push(tracked);
-      tracked.child.send({ type: 'start', mode: options.mode, configPath: options.configPath, spec: { ...options.spec, node: index } });
-    }
-    await withTimeout(Promise.all(nodes.map((n) => n.ready)), options.readyTimeoutMs ?? 30_000, 'starting the proxy nodes');
-    const ready = await options.counter.read();
-    started = performance.now();
-    for (const n of nodes) n.child.send({ type: 'go' });
-    const results = await withTimeout(Promise.all(nodes.map((n) => n.result)), options.runTimeoutMs ?? 300_000, 'the workload');
-    const wallMs = performance.now() - started;
-    const after = await options.counter.read();
-    finished = true;
-    return { mode: options.mode, nodes: results, startupMs: started - forked, wallMs, startupSelects: ready - before, workloadSelects: after - ready };
+    await Promise.all([...nodes, churn].map((child) => child.ready));
+    const changeWatcher = watcher && (await ChangeWatcher.start(watcher.auth, { watcherId: `demo-${mode}` }));
+    const selects = async (): Promise<number> => Number((await server.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Com_select'"))[0][0]?.['Value']);
+    const [selectsBefore, watcherBefore] = [await selects(), watcher?.count() ?? 0];
+    const startAt = Date.now() + 500;
+    for (const child of [...nodes, churn]) child.send({ go: startAt });
+    const results = await Promise.all(nodes.map((n) => n.result));
+    const endAt = Date.now();
+    churn.send({ stop: true });
+    const [watcherQueries, serverSelects] = [(watcher?.count() ?? 0) - watcherBefore, (await selects()) - selectsBefore];
+    await changeWatcher?.stop();
+    return { mode, startAt, endAt, nodes: results, changes: await churn.result, watcherQueries, serverSelects };
   } finally {
-    // Finished nodes exit by themselves; after a failure, the others are killed at once.
-    await Promise.all(nodes.map((n) => n.child.end(finished ? 5000 : 0)));
+    await server.end();
+    if (watcher) { await watcher.auth.close(); await watcher.pool.end(); }
   }
+}
+
+function sum(counters: readonly NodeCounters[]): NodeCounters {
+  return counters.reduce((a, b) => ({ requests: a.requests + b.requests, sql: a.sql + b.sql, memcached: a.memcached + b.memcached }), { requests: 0, sql: 0, memcached: 0 });
 }

@@ -1,115 +1,116 @@
 /**
- * The demo's subscriber base, built deterministically from a size and a seed so that the parent
- * (which writes it into MySQL) and every proxy node (which asks about it) agree on it without
- * passing it around. Addresses are loopback and documentation ranges only (127/8, 192.0.2/24,
- * 198.51.100/24, 203.0.113/24, 2001:db8::/32, ::1): inert data nothing ever connects to.
+ * The demo's people, derived from a seed and an index so that the parent (which writes them into
+ * MySQL and judges answers), the churn process and every proxy node agree on them without passing
+ * them around or building them all. Addresses are loopback and documentation ranges only (127/8,
+ * 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32): inert data nothing connects to.
  */
 import { createHash } from 'node:crypto';
-import { randomIndex, seededRandom, type Random } from './random.js';
+import type { AddressRow } from '../src/index.js';
+import { randomIndex, seededRandom } from '../tools/random.js';
 
 /** The SIP domains subscribers are spread over (RFC 2606 names). */
-export const DEMO_DOMAINS = ['example.com', 'example.net', 'example.org'] as const;
+export const DOMAINS = ['example.com', 'example.net', 'example.org'] as const;
 
-/** The `grp` groups subscribers may be in, with the share of subscribers in each. */
-export const DEMO_GROUPS: readonly { readonly name: string; readonly share: number }[] = [
-  { name: 'ipauth', share: 0.2 },
-  { name: 'voicemail', share: 0.6 },
-  { name: 'intl', share: 0.15 },
-  { name: 'ops', share: 0.02 },
-];
+/** The group every SIP request asks about (`is_user_in("From", "ipauth")`). */
+export const ASKED_GROUP = 'ipauth';
 
-/** One subscriber: a `subscriber` row, its `grp` rows, and where its requests come from. */
-export interface DemoSubscriber {
-  readonly username: string;
+/** Names scanners keep guessing: asked about, never provisioned. */
+const GHOSTS = 20;
+
+/** One person the workload may ask about. */
+export interface Person {
+  readonly user: string;
   readonly domain: string;
+  /** Their password when provisioned (churn changes it; see {@link passwordOf}). */
   readonly password: string;
-  /** md5(`username:domain:password`), the `ha1` column. */
-  readonly ha1: string;
-  /** md5(`username@domain:domain:password`), the `ha1b` column. */
-  readonly ha1b: string;
-  /** Its `grp` rows' group names. */
+  /** Their `grp` rows at the start. */
   readonly groups: readonly string[];
-  /** The source address its requests arrive from (asked of `allow_address`). */
+  /** The source address their requests come from. */
   readonly sourceIp: string;
 }
 
-/** One `address` row. */
-export interface DemoAddressRow {
-  readonly grp: number;
-  readonly ipAddr: string;
-  readonly mask: number;
-  readonly port: number;
-  readonly tag: string | null;
+/** Who exists: subscribers `0..size-1` at the start, then prospects churn may add, then ghosts. */
+export class Population {
+  /** Prospects: not subscribers at the start; churn provisions them. */
+  readonly prospects: number;
+  /** Everyone the workload asks about. */
+  readonly people: number;
+
+  constructor(
+    /** Subscribers at the start. */
+    readonly size: number,
+    readonly seed: number,
+  ) {
+    this.prospects = Math.max(20, Math.ceil(size / 100));
+    this.people = size + this.prospects + GHOSTS;
+  }
+
+  /** Person `i` (0-based). */
+  person(i: number): Person {
+    const random = seededRandom(this.seed ^ Math.imul(i + 1, 0x9e3779b1));
+    const kind = i < this.size ? 'sub' : i < this.size + this.prospects ? 'new' : 'ghost';
+    return {
+      user: `${kind}${String(i + 1).padStart(6, '0')}`,
+      domain: DOMAINS[i % DOMAINS.length] ?? 'example.com',
+      password: passwordOf(i, 0),
+      groups: [['ipauth', 0.3], ['voicemail', 0.6], ['intl', 0.15]].filter(([, share]) => random() < Number(share)).map(([name]) => String(name)),
+      sourceIp: sourceIp(() => randomIndex(random, 256)),
+    };
+  }
+
+  /** Whether person `i` is a subscriber before any churn. */
+  existsAtStart(i: number): boolean {
+    return i < this.size;
+  }
+
+  /** Whether churn may provision person `i` (subscribers and prospects; never ghosts). */
+  provisionable(i: number): boolean {
+    return i < this.size + this.prospects;
+  }
 }
 
-/** The whole population. */
-export interface Population {
-  readonly subscribers: readonly DemoSubscriber[];
-  readonly addresses: readonly DemoAddressRow[];
+/** The password of person `i` after `version` changes. */
+export function passwordOf(i: number, version: number): string {
+  return `pw-${(i * 2_654_435_761 + version * 40_503).toString(36)}-${version}`;
 }
 
-function md5Hex(text: string): string {
-  return createHash('md5').update(text, 'utf8').digest('hex');
+/** `ha1` (md5 of user:domain:password) and `ha1b` (md5 of user@domain:domain:password), as auth_db reads them. */
+export function ha1Of(user: string, domain: string, password: string): { ha1: string; ha1b: string } {
+  const md5 = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');
+  return { ha1: md5(`${user}:${domain}:${password}`), ha1b: md5(`${user}@${domain}:${domain}:${password}`) };
 }
 
-/** Where a subscriber's requests come from: some addresses are in the table, some are not. */
-function sourceIp(random: Random): string {
-  const kind = random();
-  const octet = (n: number): number => randomIndex(random, n);
-  if (kind < 0.35) return `127.1.${octet(256)}.${1 + octet(254)}`; // 127.1.0.0/16, group 1
-  if (kind < 0.55) return `198.51.100.${10 + octet(40)}`; // hosts .10-.29 are listed
-  if (kind < 0.7) return `192.0.2.${octet(32)}`; // 192.0.2.0/28 is listed
-  if (kind < 0.78) return `2001:db8:1::${(1 + octet(0xfffe)).toString(16)}`; // 2001:db8:1::/48
-  if (kind < 0.85) return `2001:db8:2::${(1 + octet(16)).toString(16)}`; // hosts ::1-::8 are listed
-  return `203.0.113.${octet(256)}`; // group 2 only
+/** Where a person's requests come from: some addresses are in the table, some are not. */
+function sourceIp(octet: () => number): string {
+  const kind = octet() / 256;
+  if (kind < 0.35) return `127.1.${octet()}.${1 + (octet() % 254)}`; // 127.1.0.0/16 is listed
+  if (kind < 0.6) return `198.51.100.${10 + (octet() % 40)}`; // .10-.29 listed, .30-.49 churn adds
+  if (kind < 0.75) return `192.0.2.${octet() % 32}`; // 192.0.2.0/28 is listed
+  return `203.0.113.${octet()}`; // group 2 only
 }
 
-/** The `address` table: a few dozen rows in groups 1-3. */
-function addressRows(): DemoAddressRow[] {
-  const rows: DemoAddressRow[] = [
-    { grp: 1, ipAddr: '127.1.0.0', mask: 16, port: 0, tag: 'lab-net' },
-    { grp: 1, ipAddr: '127.2.3.0', mask: 24, port: 5060, tag: null },
-    { grp: 1, ipAddr: '192.0.2.0', mask: 28, port: 0, tag: 'office' },
-    { grp: 1, ipAddr: '2001:db8:1::', mask: 48, port: 0, tag: 'v6-office' },
+/** The `address` table at the start: a few dozen rows in groups 1-3. */
+export function initialAddresses(): AddressRow[] {
+  const rows: AddressRow[] = [
+    { group: 1, ip: '127.1.0.0', mask: 16, port: 0, tag: 'lab-net' },
+    { group: 1, ip: '192.0.2.0', mask: 28, port: 0, tag: 'office' },
+    { group: 1, ip: '2001:db8:1::', mask: 48, port: 0, tag: 'v6-office' },
+    { group: 2, ip: '203.0.113.0', mask: 25, port: 5060, tag: 'carrier-a' },
+    { group: 3, ip: '::1', mask: 128, port: 0, tag: 'localhost' },
   ];
-  for (let host = 10; host < 30; host += 1) {
-    rows.push({ grp: 1, ipAddr: `198.51.100.${host}`, mask: 32, port: 5060, tag: `pbx-${host}` });
-  }
-  for (let host = 1; host <= 8; host += 1) {
-    rows.push({ grp: 1, ipAddr: `2001:db8:2::${host}`, mask: 128, port: 5060, tag: `v6-pbx-${host}` });
-  }
-  rows.push(
-    { grp: 2, ipAddr: '203.0.113.0', mask: 25, port: 5060, tag: 'carrier-a' },
-    { grp: 2, ipAddr: '203.0.113.128', mask: 25, port: 5080, tag: 'carrier-b' },
-    { grp: 2, ipAddr: '127.0.0.0', mask: 8, port: 0, tag: null },
-    { grp: 3, ipAddr: '::1', mask: 128, port: 0, tag: 'localhost' },
-  );
+  for (let host = 10; host < 30; host += 1) rows.push(pbxRow(host));
   return rows;
 }
 
-/**
- * Builds the population: `size` subscribers named `sub00001`.. spread over {@link DEMO_DOMAINS},
- * each with a password, its HA1 values, some groups and a source address, plus the address table.
- *
- * @param size how many subscribers.
- * @param seed the same seed gives the same population.
- */
-export function buildPopulation(size: number, seed: number): Population {
-  const random = seededRandom(seed);
-  const subscribers: DemoSubscriber[] = [];
-  for (let i = 0; i < size; i += 1) {
-    const username = `sub${String(i + 1).padStart(5, '0')}`;
-    const domain = DEMO_DOMAINS[i % DEMO_DOMAINS.length] ?? 'example.com';
-    const password = `pw-${Math.floor(random() * 2 ** 32).toString(36)}`;
-    subscribers.push({
-      username,
-      domain,
-      password,
-      ha1: md5Hex(`${username}:${domain}:${password}`),
-      ha1b: md5Hex(`${username}@${domain}:${domain}:${password}`),
-      groups: DEMO_GROUPS.filter((group) => random() < group.share).map((group) => group.name),
-      sourceIp: sourceIp(random),
-    });
-  }
-  return { subscribers, addresses: addressRows() };
+/** The row of PBX `host` (198.51.100.`host`/32, port 5060): rows churn adds and removes. */
+export function pbxRow(host: number): AddressRow {
+  return { group: 1, ip: `198.51.100.${host}`, mask: 32, port: 5060, tag: `pbx-${host}` };
+}
+
+/** The PBX hosts churn toggles: 198.51.100.10-49, one bit each (10-29 present at the start). */
+export const PBX_HOSTS = { first: 10, count: 40, initialMask: 2 ** 20 - 1 } as const;
+
+/** Whether PBX host `bit` (0-based) is in `mask`; masks exceed 32 bits, so no bitwise operators. */
+export function hasPbx(mask: number, bit: number): boolean {
+  return Math.floor(mask / 2 ** bit) % 2 === 1;
 }

@@ -1,195 +1,145 @@
 /**
- * The demo's findings as one plain object: what `--json` prints and what the text report
- * formats. Compares the two phases, checks that every node got the same answers in both, and
- * sums the nodes' cache and memcached counters.
+ * The demo's findings: one summary per phase (what `--json` prints, in the shape issue 10 set),
+ * the figures the console and the HTML report add, and the console text.
  */
-import type { CacheCounters } from '../src/index.js';
-import type { ClusterEvent } from './cluster-watch.js';
-import { compareAnswers, type AnswerCheck } from './compare.js';
-import type { DatabaseSummary } from './database.js';
-import type { PhaseResult } from './phase.js';
-import type { NodeResult, RingSample, ServerCounters } from './protocol.js';
-import { distinctLookups, type Question } from './workload.js';
+import { percentile } from '../bench/harness.js';
+import { textTable } from '../bench/scenario.js';
+import { UNAVAILABLE, type Mode } from './answerers.js';
+import type { Verdict } from './judge.js';
+import { RECORD } from './node.js';
+import type { PhaseRun } from './phase.js';
 
-/** How the run was set up. */
-export interface ReportSetup {
-  readonly nodes: number;
-  readonly requestsPerNode: number;
-  readonly concurrency: number;
-  readonly database: string;
-  readonly population: DatabaseSummary;
-  readonly configPath: string;
-  readonly keyPrefix: string;
-  readonly zipfExponent: number;
-  readonly unknownShare: number;
+/** A `{ warmup, steady }` pair: the first pass over the population, and what follows it. */
+export interface Split {
+  readonly warmup: number;
+  readonly steady: number;
 }
 
-/** One node of one phase. */
-export interface NodeSummary {
-  readonly node: number;
-  readonly wallMs: number;
-  /** Latency of the per-user lookups (`is_user_in`, credentials). */
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-  /** Latency of `allow_address` (answered from memory in both phases). */
-  readonly addressP50Ms: number;
-  readonly sqlQueries: number;
+/** One phase in `--json`. */
+export interface PhaseReport {
+  readonly name: Mode;
+  /** False for a phase that cannot run yet; its figures are then null. */
+  readonly available: boolean;
+  readonly requests: Split | null;
+  readonly sqlQueries: Split | null;
+  readonly staleAnswers: number | null;
+  /** Provisioning changes committed during the phase. */
+  readonly changesApplied: number | null;
+  /** The latest any node still answered the old way after a commit; null when none was asked again. */
+  readonly worstRevocationMs: number | null;
+}
+
+/** What the console and HTML report add to a phase that ran. */
+export interface PhaseDetails {
+  readonly run: PhaseRun;
+  readonly verdict: Verdict;
+  /** Per-request latency (its three lookups), in ms. */
+  readonly latency: { readonly p50: number; readonly p90: number; readonly p99: number; readonly p999: number; readonly max: number };
+  readonly memcachedPerRequest: number;
   readonly errors: number;
-  readonly checksum: string;
-  readonly latencyByKind: NodeResult['latencyByKind'];
+  readonly firstError?: string;
 }
 
-/** One phase. */
-export interface PhaseSummary {
-  readonly wallMs: number;
-  /** SELECTs counted by the MySQL server (Com_select) during the workload. */
-  readonly serverSelects: number;
-  /** SELECTs counted by the MySQL server while the nodes started. */
-  readonly serverStartupSelects: number;
-  /** SQL queries the nodes say they sent during the workload. */
-  readonly clientQueries: number;
-  readonly errors: number;
-  readonly nodes: readonly NodeSummary[];
+/** A phase's summary, and its details when it ran. */
+export interface PhaseOutcome {
+  readonly report: PhaseReport;
+  readonly details?: PhaseDetails;
 }
 
-/** The whole report. */
-export interface DemoReport {
-  readonly setup: ReportSetup;
-  /** SIP requests over all nodes, per phase. */
-  readonly requests: number;
-  /** Auth questions over all nodes, per phase (three per request). */
-  readonly questions: number;
-  /** Different lookups asked over all nodes: the fewest SQL queries a cold shared cache needs. */
-  readonly distinctLookups: number;
-  readonly withoutAuthring: PhaseSummary;
-  readonly withAuthring: PhaseSummary;
-  /** How many times fewer SELECTs the server ran during the workload with authring. */
-  readonly reductionServer: number;
-  /** The same from the nodes' own counts. */
-  readonly reductionClient: number;
-  readonly cache: {
-    /** Every node's engine counters, summed. */
-    readonly counters: CacheCounters;
-    /** Lookups answered without a SQL query of their own: 1 - loads / lookups. */
-    readonly hitRatio: number;
-    /** Lookups served by another lookup's load (same node or another): queries not sent. */
-    readonly coalesced: number;
-  };
-  /** Per memcached server, summed over nodes. */
-  readonly memcached: readonly ServerCounters[];
-  /** Phase B: servers marked down or up (any node), and the namespace generations the nodes used. */
-  readonly cluster: {
-    readonly events: readonly (ClusterEvent & { readonly node: number })[];
-    /** More than one means every key changed during the run: the cache went cold again. */
-    readonly generations: readonly string[];
-  };
-  readonly ring: RingSample | null;
-  readonly answers: AnswerCheck;
-  /** Set when the server counted clearly more SELECTs than the nodes sent: other clients. */
-  readonly otherServerActivity: string | null;
+/** The phase that cannot run yet. */
+export function unavailable(name: Mode): PhaseOutcome {
+  return { report: { name, available: false, requests: null, sqlQueries: null, staleAnswers: null, changesApplied: null, worstRevocationMs: null } };
 }
 
-function summarizePhase(phase: PhaseResult): PhaseSummary {
-  const nodes = phase.nodes.map(
-    (n): NodeSummary => ({
-      node: n.node,
-      wallMs: n.wallMs,
-      p50Ms: n.latency.p50Ms,
-      p99Ms: n.latency.p99Ms,
-      maxMs: n.latency.maxMs,
-      addressP50Ms: n.latencyByKind.address.p50Ms,
-      sqlQueries: n.workloadQueries,
-      errors: n.errors,
-      checksum: n.checksum,
-      latencyByKind: n.latencyByKind,
-    }),
-  );
+/** Sums a phase's node counters and latencies. */
+export function summarize(run: PhaseRun, verdict: Verdict): PhaseOutcome {
+  const total = (pick: (n: PhaseRun['nodes'][number]) => number): number => run.nodes.reduce((sum, n) => sum + pick(n), 0);
+  const requests = { warmup: total((n) => n.warm.requests), steady: total((n) => n.total.requests - n.warm.requests) };
+  const latencies = new Float64Array(run.nodes.flatMap((n) => Array.from({ length: n.records.length / RECORD.stride }, (_, i) => n.records[i * RECORD.stride + RECORD.latencyMs] ?? 0))).sort();
+  const at = (q: number): number => percentile(latencies, q);
+  const firstError = run.nodes.find((n) => n.firstError !== undefined)?.firstError;
   return {
-    wallMs: phase.wallMs,
-    serverSelects: phase.workloadSelects,
-    serverStartupSelects: phase.startupSelects,
-    clientQueries: nodes.reduce((sum, n) => sum + n.sqlQueries, 0),
-    errors: nodes.reduce((sum, n) => sum + n.errors, 0),
-    nodes,
+    report: {
+      name: run.mode,
+      available: true,
+      requests,
+      sqlQueries: { warmup: total((n) => n.warm.sql), steady: total((n) => n.total.sql - n.warm.sql) },
+      staleAnswers: verdict.stale,
+      changesApplied: new Set(run.changes.map((c) => c.n)).size,
+      worstRevocationMs: verdict.worstRevocationMs === null ? null : Math.round(verdict.worstRevocationMs),
+    },
+    details: {
+      run,
+      verdict,
+      latency: { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: at(1) },
+      memcachedPerRequest: total((n) => n.total.memcached) / Math.max(1, requests.warmup + requests.steady),
+      errors: total((n) => n.errors),
+      ...(firstError === undefined ? {} : { firstError }),
+    },
   };
 }
 
-function sumCounters(results: readonly NodeResult[]): CacheCounters | undefined {
-  let total: CacheCounters | undefined;
-  for (const { cache } of results) {
-    if (!cache) continue;
-    if (!total) total = { ...cache };
-    else for (const name of Object.keys(total) as (keyof CacheCounters)[]) total[name] += cache[name];
-  }
-  return total;
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+const perThousand = (sql: number, requests: number): number => (1000 * sql) / Math.max(1, requests);
+const ms = (value: number | null): string => (value === null ? '-' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
+
+/** The `steady state: N % fewer SQL queries than no cache` figure of a phase. */
+export function steadySaving(phase: PhaseReport, baseline: PhaseReport | undefined): number | null {
+  if (!phase.requests || !phase.sqlQueries || !baseline?.requests || !baseline.sqlQueries) return null;
+  const base = perThousand(baseline.sqlQueries.steady, baseline.requests.steady);
+  return base === 0 ? null : 100 * (1 - perThousand(phase.sqlQueries.steady, phase.requests.steady) / base);
 }
 
-function sumServers(results: readonly NodeResult[]): ServerCounters[] {
-  const byAddress = new Map<string, ServerCounters>();
-  for (const server of results.flatMap((r) => r.memcached ?? [])) {
-    const seen = byAddress.get(server.address);
-    byAddress.set(
-      server.address,
-      seen
-        ? {
-            address: server.address,
-            requests: seen.requests + server.requests,
-            hits: seen.hits + server.hits,
-            misses: seen.misses + server.misses,
-            timeouts: seen.timeouts + server.timeouts,
-          }
-        : { ...server },
+/** The console report. */
+export function formatReport(phases: readonly PhaseOutcome[], reportPath: string): string {
+  const rows = phases.map(({ report: r, details: d }) => {
+    if (!r.available || !r.requests || !r.sqlQueries || !d) return [r.name, 'not available'];
+    return [
+      r.name,
+      `${count(r.requests.warmup)} + ${count(r.requests.steady)}`,
+      perThousand(r.sqlQueries.warmup, r.requests.warmup).toFixed(0),
+      perThousand(r.sqlQueries.steady, r.requests.steady).toFixed(1),
+      count(r.staleAnswers ?? 0),
+      count(r.changesApplied ?? 0),
+      ms(r.worstRevocationMs),
+      `${ms(d.latency.p50)} / ${ms(d.latency.p99)}`,
+      d.memcachedPerRequest.toFixed(2),
+    ];
+  });
+  const lines = [
+    textTable({
+      title: 'Per phase (requests: warm-up + steady state; SQL per 1,000 requests; stale: answers contradicting a change committed over 1 s before the question):',
+      headers: ['phase', 'requests', 'SQL warm-up', 'SQL steady', 'stale', 'changes', 'worst revocation', 'p50 / p99', 'memcached/request'],
+      rows,
+    }),
+    '',
+    ...phases.filter((p) => !p.report.available).map((p) => `${p.report.name}: not available: ${UNAVAILABLE[p.report.name] ?? '?'}.`),
+  ];
+  const baseline = phases.find((p) => p.report.name === 'no-cache')?.report;
+  for (const { report: r, details: d } of phases) {
+    const saving = steadySaving(r, baseline);
+    if (!d || saving === null || r.name === 'no-cache') continue;
+    const whole = (r.sqlQueries?.warmup ?? 0) + (r.sqlQueries?.steady ?? 0);
+    const floor = d.verdict.distinctQuestions + d.verdict.invalidations;
+    lines.push(
+      `${r.name}: steady state: ${saving.toFixed(1)} % fewer SQL queries than no cache; whole run ${count(whole)} SQL queries, ` +
+        `compulsory floor ${count(floor)} (${count(d.verdict.distinctQuestions)} distinct questions + ${count(d.verdict.invalidations)} invalidations).`,
+    );
+    if (r.name.startsWith('authring')) {
+      const seconds = (d.run.endAt - d.run.startAt) / 1000;
+      lines.push(`${r.name}: the change watcher's own queries (polls of the change log, position saves): ${count(d.run.watcherQueries)} (${(d.run.watcherQueries / seconds).toFixed(1)}/s), not counted above.`);
+    }
+  }
+  for (const { report: r, details: d } of phases) {
+    if (!d) continue;
+    const s = d.verdict.staleByQuestion;
+    const nodeSql = r.sqlQueries ? r.sqlQueries.warmup + r.sqlQueries.steady : 0;
+    lines.push(
+      `${r.name}: ${count(r.staleAnswers ?? 0)} stale (${count(s.group)} group, ${count(s.credentials)} credentials, ${count(s.address)} address)` +
+        `${d.errors > 0 ? `, ${count(d.errors)} failed lookups (${d.firstError ?? '?'})` : ''}; MariaDB counted ${count(d.run.serverSelects)} SELECTs ` +
+        `(the nodes sent ${count(nodeSql)} queries${d.run.watcherQueries > 0 ? `, the watcher ${count(d.run.watcherQueries)}` : ''}).`,
     );
   }
-  return [...byAddress.values()];
-}
-
-/**
- * Builds the report.
- *
- * @param questionsOf rebuilds a node's questions (to count distinct lookups and describe differences).
- */
-export function buildReport(
-  setup: ReportSetup,
-  a: PhaseResult,
-  b: PhaseResult,
-  questionsOf: (node: number) => readonly Question[],
-): DemoReport {
-  const withoutAuthring = summarizePhase(a);
-  const withAuthring = summarizePhase(b);
-  const counters = sumCounters(b.nodes);
-  const requests = setup.nodes * setup.requestsPerNode;
-  const slack = (phase: PhaseSummary): number => phase.serverSelects - phase.clientQueries;
-  const extra = Math.max(slack(withoutAuthring), slack(withAuthring));
-  return {
-    setup,
-    requests,
-    questions: requests * 3,
-    distinctLookups: distinctLookups(Array.from({ length: setup.nodes }, (_, node) => questionsOf(node))),
-    withoutAuthring,
-    withAuthring,
-    reductionServer: withoutAuthring.serverSelects / Math.max(1, withAuthring.serverSelects),
-    reductionClient: withoutAuthring.clientQueries / Math.max(1, withAuthring.clientQueries),
-    cache: {
-      counters: counters ?? emptyCounters(),
-      hitRatio: counters && counters.lookups > 0 ? 1 - counters.loads / counters.lookups : 0,
-      coalesced: counters?.coalesced ?? 0,
-    },
-    memcached: sumServers(b.nodes),
-    cluster: {
-      events: b.nodes.flatMap((n) => (n.cluster?.events ?? []).map((e) => ({ node: n.node, ...e }))).sort((x, y) => x.atMs - y.atMs),
-      generations: [...new Set(b.nodes.flatMap((n) => n.cluster?.generations ?? []))],
-    },
-    ring: b.nodes.find((n) => n.ring !== undefined)?.ring ?? null,
-    answers: compareAnswers(a, b, questionsOf),
-    otherServerActivity:
-      extra > 10
-        ? `the MySQL server ran ${extra.toLocaleString('en-US')} more SELECTs than the nodes sent in one phase: another client used it meanwhile, so the server-side figures include its queries`
-        : null,
-  };
-}
-
-function emptyCounters(): CacheCounters {
-  return { lookups: 0, hits: 0, negativeHits: 0, misses: 0, loads: 0, coalesced: 0, staleServed: 0, forged: 0, malformed: 0, abandonedLeases: 0, staleSetsPrevented: 0, refreshes: 0, cacheErrors: 0, errors: 0 };
+  lines.push('', `HTML report with charts: ${reportPath}`);
+  return lines.join('\n');
 }

@@ -1,0 +1,86 @@
+/** The demo's self-contained HTML report: the figures as a table, and charts rendered to inline SVG. */
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../tools/charts.js';
+import { MODES } from './answerers.js';
+import { formatReport, type PhaseOutcome } from './report.js';
+
+const escape = (text: string): string => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Each phase keeps its colour whichever phases ran. */
+const phaseColor = { field: 'phase', type: 'nominal', title: 'phase', sort: null, scale: { domain: [...MODES], range: ['#9e9e9e', '#e6862e', '#2f7ed8', '#54a24b'] } } as const;
+
+/** SQL queries per second reaching MySQL from the nodes, per phase, second by second. */
+function sqlOverTime(phases: readonly PhaseOutcome[], warmupEndsS: number): TopLevelSpec {
+  const values = phases.flatMap(({ report, details }) => {
+    if (!details) return [];
+    const perSecond = new Map<number, number>();
+    for (const node of details.run.nodes) {
+      let previous = 0;
+      for (let i = 0; i < node.series.length; i += 4) {
+        const sql = node.series[i + 2] ?? 0;
+        const second = Math.round(node.series[i] ?? 0);
+        perSecond.set(second, (perSecond.get(second) ?? 0) + sql - previous);
+        previous = sql;
+      }
+    }
+    return [...perSecond].map(([second, sql]) => ({ phase: report.name, second, sql }));
+  });
+  return {
+    title: 'SQL queries per second reaching MySQL (from the proxy nodes; log scale)',
+    width: 640,
+    height: 260,
+    layer: [
+      { data: { values }, mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'second', type: 'quantitative', title: 'seconds since the phase started' }, y: { field: 'sql', type: 'quantitative', title: 'SQL queries / s', scale: { type: 'symlog' } }, color: phaseColor } },
+      { data: { values: [{ x: warmupEndsS, label: 'warm-up pass ends' }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { x: { field: 'x', type: 'quantitative' } } },
+      { data: { values: [{ x: warmupEndsS, label: 'warm-up pass ends' }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -120, color: '#555' }, encoding: { x: { field: 'x', type: 'quantitative' }, text: { field: 'label' } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/** A bar per phase (or per phase and category). */
+function bars(title: string, axis: string, values: readonly Record<string, string | number>[], options: { scale?: 'log' | 'symlog'; group?: string } = {}): TopLevelSpec {
+  return {
+    title,
+    width: options.group ? 420 : 300,
+    height: 200,
+    data: { values: [...values] },
+    mark: { type: 'bar', tooltip: true },
+    encoding: {
+      x: { field: options.group ?? 'phase', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } },
+      ...(options.group ? { xOffset: { field: 'phase', sort: null } } : {}),
+      y: { field: 'value', type: 'quantitative', title: axis, ...(options.scale ? { scale: { type: options.scale } } : {}) },
+      color: phaseColor,
+    },
+  } as TopLevelSpec;
+}
+
+/** The charts of a run, as SVG documents. */
+export async function demoCharts(phases: readonly PhaseOutcome[], warmupEndsS: number): Promise<string[]> {
+  const ran = phases.filter((p) => p.details !== undefined);
+  const each = <T>(pick: (p: PhaseOutcome & { details: NonNullable<PhaseOutcome['details']> }) => T): T[] => ran.map((p) => pick(p as never));
+  return Promise.all([
+    renderSvg(sqlOverTime(phases, warmupEndsS)),
+    renderSvg(bars('SQL queries per 1,000 SIP requests (log scale)', 'SQL / 1,000 requests', ran.flatMap(({ report: r }) => [
+      { phase: r.name, part: 'warm-up pass', value: (1000 * (r.sqlQueries?.warmup ?? 0)) / Math.max(1, r.requests?.warmup ?? 0) },
+      { phase: r.name, part: 'steady state', value: (1000 * (r.sqlQueries?.steady ?? 0)) / Math.max(1, r.requests?.steady ?? 0) },
+    ]), { scale: 'symlog', group: 'part' })),
+    renderSvg(bars('Stale answers (contradicting a change committed over 1 s before)', 'stale answers', each((p) => ({ phase: p.report.name, value: p.report.staleAnswers ?? 0 })))),
+    renderSvg(bars('Auth latency per SIP request (its three lookups; log scale)', 'milliseconds', each((p) => [['p50', p.details.latency.p50], ['p90', p.details.latency.p90], ['p99', p.details.latency.p99], ['p99.9', p.details.latency.p999]].map(([percentile, value]) => ({ phase: p.report.name, percentile: String(percentile), value: Number(value) }))).flat(), { scale: 'log', group: 'percentile' })),
+    renderSvg(bars('memcached requests per SIP request', 'memcached requests', each((p) => ({ phase: p.report.name, value: p.details.memcachedPerRequest })))),
+  ]);
+}
+
+/** The whole HTML document. */
+export async function demoHtml(phases: readonly PhaseOutcome[], setup: string, warmupEndsS: number, reportPath: string): Promise<string> {
+  const charts = await demoCharts(phases, warmupEndsS);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>authring demo report</title>
+<style>body{font:15px/1.45 Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12.5px}.charts{display:flex;flex-wrap:wrap;gap:24px}</style></head>
+<body><h1>authring demo</h1>
+<p>${escape(setup)}</p>
+<div class="charts">${charts.map((svg) => `<figure>${svg}</figure>`).join('\n')}</div>
+<h2>Figures</h2><pre>${escape(formatReport(phases, reportPath))}</pre>
+<p>How to read it: <code>demo/README.md</code>. Generated ${new Date().toISOString()} by <code>npm run demo</code>.</p>
+</body></html>
+`;
+}
