@@ -1,4 +1,5 @@
 import Memcached from 'memcached';
+import { MemcacheClient } from 'memcache-client';
 import memjs from 'memjs';
 import type { MemcacheCluster as Cluster } from '../src/index.js';
 import { library } from './subject.js';
@@ -6,12 +7,13 @@ import { library } from './subject.js';
 const { MemcacheCluster } = library;
 
 /** The clients every scenario compares, behind one small promise interface. */
-export type ClientId = 'cluster' | 'memjs' | 'memcached';
+export type ClientId = 'cluster' | 'memjs' | 'memcacheClient' | 'memcached';
 
 /** Display names, as the tables show them. */
 export const CLIENT_NAMES: Readonly<Record<ClientId, string>> = {
   cluster: 'MemcacheCluster',
   memjs: 'memjs (raw)',
+  memcacheClient: 'memcache-client',
   memcached: 'memcached pkg',
 };
 
@@ -74,9 +76,40 @@ export function memcachedClient(servers: readonly string[]): BenchClient & { rea
   };
 }
 
-/** Opens all three clients. */
+/**
+ * memcache-client (electrode-io; text protocol) with its defaults. It treats several servers as
+ * redundant copies, not shards, so there is one client per server and keys are spread over them by
+ * a hash modulo the server count, as memjs places its own.
+ */
+export function memcacheClient(servers: readonly string[]): BenchClient & { getMulti(keys: readonly string[]): Promise<number> } {
+  const clients = servers.map((server) => new MemcacheClient({ server }));
+  const of = (key: string): MemcacheClient => clients[hashOf(key) % clients.length] as MemcacheClient;
+  return {
+    id: 'memcacheClient',
+    name: CLIENT_NAMES.memcacheClient,
+    get: async (key) => (await of(key).get<string>(key)) !== undefined,
+    set: async (key, value) => void (await of(key).set(key, value, { lifetime: 0 })),
+    /** Reads keys with one multi-key `get` per server; resolves with the hits. */
+    getMulti: async (keys) => {
+      const byClient = new Map<MemcacheClient, string[]>();
+      for (const key of keys) byClient.set(of(key), [...(byClient.get(of(key)) ?? []), key]);
+      const answers = await Promise.all([...byClient].map(([client, list]) => client.get<Record<string, unknown>>(list)));
+      return answers.reduce((hits, answer) => hits + Object.keys(answer ?? {}).length, 0);
+    },
+    close: () => clients.forEach((client) => client.shutdown()),
+  };
+}
+
+/** A small string hash (FNV-1a) for {@link memcacheClient}'s placement. */
+function hashOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** Opens every client. */
 export function allClients(servers: readonly string[]): BenchClient[] {
-  return [clusterClient(servers), memjsClient(servers), memcachedClient(servers)];
+  return [clusterClient(servers), memjsClient(servers), memcacheClient(servers), memcachedClient(servers)];
 }
 
 /** `bench:<client>:<n>`, zero-padded so every client's keys have the same length. */

@@ -1,5 +1,5 @@
 import type Memcached from 'memcached';
-import { clusterClient, memcachedClient, memjsClient, preload } from '../clients.js';
+import { clusterClient, memcacheClient, memcachedClient, memjsClient, preload } from '../clients.js';
 import { interleave, pairedRatios, pool, type Contender, type Measurement } from '../harness.js';
 import {
   rate,
@@ -23,7 +23,7 @@ const WARMUP_MS = 300;
 const SLICE_BATCHES = 2000;
 const SLICE_MS = 250;
 
-type VariantId = 'getMulti' | 'clusterAll' | 'memjsAll' | 'memcachedMulti';
+type VariantId = 'getMulti' | 'clusterAll' | 'memjsAll' | 'memcacheClientMulti' | 'memcachedMulti';
 const BASELINES = ['clusterAll', 'memjsAll'] as const;
 
 export const scenario: Scenario = {
@@ -34,17 +34,19 @@ export const scenario: Scenario = {
     `Time to read a batch of ${BATCH} preloaded keys (${VALUE_BYTES}-byte values, spread over all ` +
     `servers), one batch in flight at a time: MemcacheCluster.getMulti (one pipelined GETKQ…NOOP write ` +
     `per server) against Promise.all of ${BATCH} MemcacheCluster.get and Promise.all of ${BATCH} raw ` +
-    `memjs gets; the memcached package's getMulti is shown for reference. A ${WARMUP_MS} ms warm-up per ` +
+    `memjs gets; memcache-client's multi-key get and the memcached package's getMulti are shown for reference. A ${WARMUP_MS} ms warm-up per ` +
     `variant, then rounds of one slice per variant (up to ${SLICE_BATCHES.toLocaleString('en-US')} ` +
     `batches or ${SLICE_MS} ms each, rotating order); the figures pool all slices.`,
   async run({ servers, rounds, log }): Promise<ScenarioResult> {
     const cluster = clusterClient(servers);
     const mjs = memjsClient(servers);
     const mcd = memcachedClient(servers);
+    const mcc = memcacheClient(servers);
     try {
       const clusterBatches = toBatches(await preload(cluster, 'mg-clu', KEYS, VALUE_BYTES));
       const memjsBatches = toBatches(await preload(mjs, 'mg-mjs', KEYS, VALUE_BYTES));
       const memcachedBatches = toBatches(await preload(mcd, 'mg-mcd', KEYS, VALUE_BYTES));
+      const memcacheClientBatches = toBatches(await preload(mcc, 'mg-mcc', KEYS, VALUE_BYTES));
       const pick = <T>(batches: readonly T[], i: number): T => batches[i % batches.length] as T;
 
       const variants: Contender<VariantId>[] = [
@@ -62,6 +64,11 @@ export const scenario: Scenario = {
           id: 'memjsAll',
           label: `Promise.all ${BATCH}× memjs get`,
           operation: async (i) => allHit(await Promise.all(pick(memjsBatches, i).map((k) => mjs.get(k)))),
+        },
+        {
+          id: 'memcacheClientMulti',
+          label: 'memcache-client multi-key get (reference)',
+          operation: async (i) => (await mcc.getMulti(pick(memcacheClientBatches, i))) === BATCH,
         },
         {
           id: 'memcachedMulti',
@@ -91,6 +98,7 @@ export const scenario: Scenario = {
       cluster.close();
       mjs.close();
       mcd.close();
+      mcc.close();
     }
   },
 };

@@ -19,7 +19,7 @@ const P50_LIMIT = 1.15;
 const KEYS = 1000;
 const VALUE_BYTES = 100;
 /** Key prefixes of equal length, one per client (each client places its own keys). */
-const PREFIX: Readonly<Record<ClientId, string>> = { cluster: 'sg-clu', memjs: 'sg-mjs', memcached: 'sg-mcd' };
+const PREFIX: Readonly<Record<ClientId, string>> = { cluster: 'sg-clu', memjs: 'sg-mjs', memcacheClient: 'sg-mcc', memcached: 'sg-mcd' };
 
 const DEFAULT_ROUNDS = 12;
 const WARMUP_MS = 300;
@@ -33,8 +33,8 @@ export const scenario: Scenario = {
   description:
     `Latency (p50/p99 per get), throughput and this process's CPU time per get for single-key gets ` +
     `of ${KEYS} preloaded keys with ${VALUE_BYTES}-byte values, at concurrency ${CONCURRENCIES.join(', ')} ` +
-    `(that many async loops issuing gets back to back), for MemcacheCluster, raw memjs and the memcached ` +
-    `package. Per concurrency: a ${WARMUP_MS} ms warm-up per client, then rounds of one slice per client ` +
+    `(that many async loops issuing gets back to back), for MemcacheCluster, raw memjs, memcache-client and ` +
+    `the memcached package. Per concurrency: a ${WARMUP_MS} ms warm-up per client, then rounds of one slice per client ` +
     `(up to ${SLICE_OPS.toLocaleString('en-US')} gets or ${SLICE_MS} ms each, clients in rotating order); ` +
     `the figures pool all slices.`,
   async run({ servers, rounds, log }): Promise<ScenarioResult> {
