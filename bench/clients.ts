@@ -101,7 +101,7 @@ export function memcacheClient(servers: readonly string[]): BenchClient & { getM
 }
 
 /** A small string hash (FNV-1a) for {@link memcacheClient}'s placement. */
-function hashOf(key: string): number {
+export function hashOf(key: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < key.length; i += 1) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return hash >>> 0;

@@ -14,9 +14,10 @@ import { benchServers } from './config.js';
 import { markdownReport, type Environment } from './report.js';
 import { textTable, type Scenario, type ScenarioResult } from './scenario.js';
 import { scenario as multiGet } from './scenarios/multi-get.js';
+import { scenario as ring } from './scenarios/ring.js';
 import { scenario as singleGet } from './scenarios/single-get.js';
 
-const SCENARIOS: readonly Scenario[] = [singleGet, multiGet];
+const SCENARIOS: readonly Scenario[] = [singleGet, multiGet, ring];
 const REPORT = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 async function main(): Promise<number> {

@@ -1,4 +1,5 @@
 /** What a scenario module exports, and what it hands back to `bench/run.ts`. */
+import type { TopLevelSpec } from 'vega-lite';
 
 /** A table row; cells are preformatted text. */
 export type TableRow = readonly string[];
@@ -33,8 +34,17 @@ export function textTable(table: Table): string {
   );
 }
 
+/** A chart for docs/benchmarks.md, written as `docs/bench-<name>.svg` by a full run. */
+export interface Chart {
+  readonly name: string;
+  /** A Vega-Lite specification (see tools/charts.ts). */
+  readonly spec: TopLevelSpec;
+}
+
 export interface ScenarioResult {
   readonly tables: readonly Table[];
+  /** Charts shown under the tables. */
+  readonly charts?: readonly Chart[];
   readonly targets: readonly TargetResult[];
   /** Extra lines: per-round figures, setup details. */
   readonly notes: readonly string[];
