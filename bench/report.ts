@@ -1,5 +1,5 @@
 import { SUBJECT_SOURCE } from './subject.js';
-import type { Scenario, ScenarioResult, Table } from './scenario.js';
+import type { Chart, Scenario, ScenarioResult, Table } from './scenario.js';
 
 /** The machine and software a run happened on. */
 export interface Environment {
@@ -67,6 +67,7 @@ export function markdownReport(
   for (const { scenario, result } of results) {
     out.push(`## ${scenario.title} (\`${scenario.name}\`)`, '', scenario.description, '');
     for (const table of result.tables) out.push(`**${table.title}**`, '', markdownTable(table), '');
+    for (const chart of result.charts ?? []) out.push(`![${chartTitle(chart)}](bench-${chart.name}.svg)`, '');
     if (result.notes.length > 0) out.push(...result.notes.map((n) => `- ${n}`), '');
   }
   out.push(
@@ -114,4 +115,9 @@ export function markdownReport(
     '',
   );
   return out.join('\n');
+}
+
+function chartTitle(chart: Chart): string {
+  const title = (chart.spec as { title?: unknown }).title;
+  return typeof title === 'string' ? title : chart.name;
 }

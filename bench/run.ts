@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { renderSvg } from '../tools/charts.js';
 import { library } from './subject.js';
 
 const { MemcacheCluster } = library;
@@ -15,9 +16,11 @@ import { markdownReport, type Environment } from './report.js';
 import { textTable, type Scenario, type ScenarioResult } from './scenario.js';
 import { scenario as multiGet } from './scenarios/multi-get.js';
 import { scenario as ring } from './scenarios/ring.js';
+import { scenario as auth } from './scenarios/auth.js';
+import { scenario as mysqlLoad } from './scenarios/mysql-load.js';
 import { scenario as singleGet } from './scenarios/single-get.js';
 
-const SCENARIOS: readonly Scenario[] = [singleGet, multiGet, ring];
+const SCENARIOS: readonly Scenario[] = [singleGet, multiGet, auth, ring, mysqlLoad];
 const REPORT = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 async function main(): Promise<number> {
@@ -88,6 +91,9 @@ async function main(): Promise<number> {
       loadAfter: os.loadavg(),
       durationSec,
     };
+    for (const chart of results.flatMap(({ result }) => result.charts ?? [])) {
+      await writeFile(fileURLToPath(new URL(`../docs/bench-${chart.name}.svg`, import.meta.url)), await renderSvg(chart.spec));
+    }
     await writeFile(REPORT, markdownReport(env, results));
     console.log(`\nWrote ${REPORT}`);
   }

@@ -102,8 +102,6 @@ export async function openAnswerer(mode: Mode, configPath: string, htableTtlS: n
   const config = await loadConfig(configPath);
   if (mode === 'authring') {
     const { auth, pool, count } = await openAuthCache(config, mode);
-    const events: string[] = [];
-    if (process.env.DEMO_DEBUG) { auth.cluster.on('server-down', (srv, e) => events.push(`${Date.now()} down ${srv} ${String((e as Error).message)}`)); auth.cluster.on('server-up', (srv) => events.push(`${Date.now()} up ${srv}`)); }
     const servers = (): number => auth.stats().memcached.servers.reduce((sum, s) => sum + s.requests, 0);
     return {
       ask: async (user, domain, ip, port) => ({
@@ -113,7 +111,7 @@ export async function openAnswerer(mode: Mode, configPath: string, htableTtlS: n
       }),
       sqlQueries: count,
       memcachedRequests: servers,
-      close: async () => { if (process.env.DEMO_DEBUG) (await import('node:fs')).writeFileSync(`/tmp/node-${process.pid}.json`, JSON.stringify({ ...auth.stats().cache, events })); await auth.close(); await pool.end(); },
+      close: async () => { await auth.close(); await pool.end(); },
     };
   }
   if (UNAVAILABLE[mode] !== undefined) throw new Error(`phase ${mode}: ${UNAVAILABLE[mode]}`);

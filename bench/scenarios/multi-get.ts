@@ -146,7 +146,9 @@ function summarize(
       'deadline timer and a response object each). Before corking, those 100 gets cost about 4x a ' +
       'getMulti. Against raw memjs, whose concurrent gets are not batched this way, the 3x target holds.',
   );
+  const chart = variants.map((v) => ({ variant: v.label, value: pool(of(v.id)).p50Ms * 1000 }));
   return {
+    charts: [{ name: 'multi-get', spec: { title: `${BATCH}-key batch, p50 per batch (lower is better)`, width: 360, height: 160, data: { values: chart }, mark: 'bar', encoding: { y: { field: 'variant', type: 'nominal', sort: null, title: null }, x: { field: 'value', type: 'quantitative', title: 'p50 per batch, µs' } } } }],
     tables: [
       {
         title: `${BATCH}-key batches, one in flight, ${rounds} interleaved rounds pooled`,

@@ -79,6 +79,7 @@ function summarize(
   rounds: number,
 ): ScenarioResult {
   const rows: TableRow[] = [];
+  const points: { concurrency: string; client: string; value: number }[] = [];
   const targets: TargetResult[] = [];
   const notes: string[] = [];
   for (const concurrency of CONCURRENCIES) {
@@ -88,6 +89,7 @@ function summarize(
     for (const contender of contenders) {
       const m = pool(of(contender.id));
       const isBase = contender.id === 'memjs';
+      points.push({ concurrency: `concurrency ${concurrency}`, client: contender.label, value: m.p50Ms * 1000 });
       rows.push([
         String(concurrency),
         contender.label,
@@ -125,6 +127,7 @@ function summarize(
         rows,
       },
     ],
+    charts: [{ name: 'single-get', spec: { title: 'Single-key get, p50 latency (log scale; lower is better)', width: 360, height: 220, data: { values: points }, mark: 'bar', encoding: { x: { field: 'concurrency', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } }, xOffset: { field: 'client', sort: null }, y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'p50, µs' }, color: { field: 'client', type: 'nominal', sort: null, title: null } } } }],
     targets,
     notes,
   };
