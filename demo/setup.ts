@@ -110,7 +110,7 @@ export async function writeConfig(services: ReturnType<typeof demoServices>): Pr
       'memcached:',
       '  servers:',
       ...services.memcached.map((server) => `    - ${server}`),
-      `mysql: { host: ${host}, port: ${port}, user: ${user}, password_file: authring.demo.password, database: ${DEMO_DATABASE} }`,
+      `mysql: { host: ${host}, port: ${port}, user: ${user}, password_file: authring.demo.password, database: ${DEMO_DATABASE}, connect_timeout_ms: 10000 }`,
       'cache:',
       `  key_prefix: "demo-${randomBytes(4).toString('hex')}:" # fresh per run; each phase adds its name, so every phase starts cold`,
       '  ttl_s: 300',

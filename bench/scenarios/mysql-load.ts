@@ -7,10 +7,10 @@ import type { Scenario, ScenarioResult, TableRow } from '../scenario.js';
 
 const NODES = [1, 2, 4, 8] as const;
 const MODES: readonly Mode[] = ['no-cache', 'htable', 'authring'];
-const SUBSCRIBERS = 1200;
+const SUBSCRIBERS = 600;
 /** The whole cluster's traffic, split evenly over the nodes. */
-const RATE = 400;
-const STEADY_REQUESTS = 3200;
+const RATE = 200;
+const STEADY_REQUESTS = 1600;
 const SEED = 0x10ad;
 
 export const scenario: Scenario = {
