@@ -40,7 +40,7 @@ export interface NodeResult {
    * the first 32 bits of `ha1` (-1: no subscriber), address allowed 0/1; NaN when the lookup threw.
    */
   readonly records: Float64Array;
-  /** Counters once the warm-up pass was answered, and at the end (both counted from `go`). */
+  /** Counters once the warm-up pass was answered (`requests`: the pass's), and at the end (both from `go`). */
   readonly warm: NodeCounters;
   readonly total: NodeCounters;
   /** Counters every second from `go`: [seconds, requests, sql, memcached] × n, flattened. */
@@ -97,7 +97,7 @@ runChild<NodeInput, NodeResult>(import.meta.url, async (input, control) => {
         records[at + RECORD.answeredAt] = Date.now();
         records[at + RECORD.latencyMs] = performance.now() - started;
         done += 1;
-        if (i < warmup && ++warmDone === warmup) warm = counters(done);
+        if (i < warmup && ++warmDone === warmup) warm = { ...counters(done), requests: warmup };
       }
     };
     await Promise.all(Array.from({ length: input.concurrency }, worker));
