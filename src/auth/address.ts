@@ -3,6 +3,7 @@ import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import { AddressTable, type AddressRow } from './address-table.js';
 import type { KeySpace } from './key-space.js';
+import type { LookupDeadline } from './lookup-deadline.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { AddressTableColumns } from './tables.js';
 
@@ -41,8 +42,8 @@ export class AddressLookup {
   }
 
   /** Kamailio's `allow_address(group, ip, port)`; port 0 matches only rows with port 0. */
-  async allowAddress(ip: string, group: number, port: number, status?: LookupStatus): Promise<boolean> {
-    return (await this.current(status)).allows(ip, group, port);
+  async allowAddress(ip: string, group: number, port: number, deadline: LookupDeadline, status?: LookupStatus): Promise<boolean> {
+    return (await this.current(deadline, status)).allows(ip, group, port);
   }
 
   /** Drops the in-process copy so the next check re-reads the cache. */
@@ -50,14 +51,14 @@ export class AddressLookup {
     this.checkedAt = -Infinity;
   }
 
-  private async current(status?: LookupStatus): Promise<AddressTable> {
+  private async current(deadline: LookupDeadline, status?: LookupStatus): Promise<AddressTable> {
     if (this.table && this.now() - this.checkedAt < this.checkMs) {
       if (status) status.source = 'cache';
       return this.table;
     }
     return this.refresh.run('table', async () => {
       try {
-        const text = await this.space.lookup(this.engine, 'address', ['table'], ({ deadlineMs }) => this.load(deadlineMs), status);
+        const text = await this.space.lookup(this.engine, 'address', ['table'], () => this.load(), deadline, status);
         if (text !== this.text || !this.table) {
           this.table = new AddressTable(text === null ? [] : (JSON.parse(text) as AddressRow[]));
           this.text = text ?? undefined;
@@ -71,8 +72,9 @@ export class AddressLookup {
     }).promise;
   }
 
-  private async load(deadlineMs: number): Promise<string> {
-    const rows = await this.db.select<RowDataPacket>(this.sql, [], Math.min(deadlineMs, this.queryTimeoutMs));
+  /** Reads the table; the query may outlive the caller's deadline and then fills the cache. */
+  private async load(): Promise<string> {
+    const rows = await this.db.select<RowDataPacket>(this.sql, [], this.queryTimeoutMs);
     const table: AddressRow[] = rows.map((row) => ({
       group: Number(row['grp']),
       ip: String(row['ip']),

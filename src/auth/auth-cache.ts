@@ -1,7 +1,7 @@
 import { createPool, type Pool } from 'mysql2/promise';
 import { ReadThroughCache, type LookupStatus } from '../cache/engine.js';
 import { authPlainCodec, plainCodec } from '../cache/codec.js';
-import type { ReadThroughOptions } from '../cache/options.js';
+import { resolveReadThroughOptions, type ReadThroughOptions } from '../cache/options.js';
 import type { CacheCounters } from '../cache/counters.js';
 import type { ClusterStats } from '../cluster/cluster.js';
 import { MemcacheCluster } from '../cluster/cluster.js';
@@ -11,6 +11,10 @@ import { AddressLookup } from './address.js';
 import { CredentialsLookup, type Credentials } from './credentials.js';
 import { GroupLookup } from './group.js';
 import { KeySpace } from './key-space.js';
+import { LookupDeadline } from './lookup-deadline.js';
+import { describeColumns, learnColumnFacts } from './names/learn.js';
+import { NameKeys } from './names/name-keys.js';
+import type { NameCounters } from './names/column-keys.js';
 import { NamespaceGeneration } from '../cache/namespace.js';
 import { SqlClient } from './sql.js';
 import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS, type AddressTableColumns, type CredentialsTable, type GroupTable } from './tables.js';
@@ -28,6 +32,14 @@ export interface MysqlOptions {
   readonly poolSize?: number;
   /** Milliseconds to connect. @default 2000 */
   readonly connectTimeoutMs?: number;
+}
+
+/** How names were keyed: counters and the memo of keys computed by MySQL. */
+export interface NameStats extends NameCounters {
+  /** Names in the memo. */
+  readonly memoEntries: number;
+  /** Bytes the memo accounts for (bounded by `keyMemoBytes`). */
+  readonly memoBytes: number;
 }
 
 /** Options of {@link AuthCache.create}. */
@@ -55,6 +67,11 @@ export interface AuthCacheOptions {
   };
   /** Milliseconds one SQL query may run. @default 1000 */
   readonly queryTimeoutMs?: number;
+  /**
+   * Bytes the memo of keys computed by MySQL may hold (names with characters whose weights are
+   * not known locally, under collations such as `utf8mb4_unicode_ci`). @default 1048576
+   */
+  readonly keyMemoBytes?: number;
   /** Table and column names; Kamailio's defaults where omitted. */
   readonly lookups?: {
     readonly group?: Partial<GroupTable>;
@@ -83,7 +100,9 @@ export class AuthCache {
     private readonly groups: GroupLookup,
     private readonly credentials: CredentialsLookup,
     private readonly addresses: AddressLookup,
+    private readonly names: NameKeys,
     private readonly onSourceError: 'fail' | 'deny',
+    private readonly deadlineMs: number,
     private readonly closeOwned: () => Promise<void>,
   ) {}
 
@@ -105,22 +124,28 @@ export class AuthCache {
       const prefix = cache.keyPrefix ?? 'authring:';
       if (!/^[\x21-\x7e]{0,64}$/.test(prefix)) throw new InvalidArgumentError('keyPrefix must be up to 64 printable ASCII characters without spaces');
       const queryTimeoutMs = options.queryTimeoutMs ?? 1000;
-      const engine = new ReadThroughCache(cluster, { ...cache, codec: cache.codec === undefined || cache.codec === plainCodec ? authPlainCodec : cache.codec });
+      const engineOptions = resolveReadThroughOptions({ ...cache, codec: cache.codec === undefined || cache.codec === plainCodec ? authPlainCodec : cache.codec });
+      const engine = new ReadThroughCache(cluster, engineOptions);
       const space = new KeySpace(prefix, new NamespaceGeneration(cluster, `${prefix}ns`, cache.namespaceCheckMs ?? 1000));
       const tables = {
         group: { ...GROUP_DEFAULTS, ...options.lookups?.group },
         credentials: { ...CREDENTIALS_DEFAULTS, ...options.lookups?.credentials },
         address: { ...ADDRESS_DEFAULTS, ...options.lookups?.address },
       };
-      const [groups, credentials] = await Promise.all([
-        GroupLookup.create(engine, db, tables.group, space, queryTimeoutMs),
-        CredentialsLookup.create(engine, db, tables.credentials, space, queryTimeoutMs),
-      ]);
+      const names = new NameKeys(db, options.keyMemoBytes);
+      const nameColumns = [
+        ...[tables.group.userColumn, tables.group.domainColumn, tables.group.groupColumn].map((column) => ({ table: tables.group.table, column })),
+        ...[tables.credentials.userColumn, tables.credentials.domainColumn].map((column) => ({ table: tables.credentials.table, column })),
+      ];
+      const described = await describeColumns(db, nameColumns.map((c) => c.table), queryTimeoutMs);
+      names.use((await learnColumnFacts(db, described, nameColumns, queryTimeoutMs)).values());
+      const groups = GroupLookup.create(engine, db, tables.group, space, queryTimeoutMs, names);
+      const credentials = CredentialsLookup.create(engine, db, tables.credentials, space, queryTimeoutMs, names);
       const addresses = new AddressLookup(engine, db, tables.address, space, queryTimeoutMs, cache.addressCheckMs ?? 1000);
       // Open the memcached connections and read the generation now, so the first lookups do not
       // spend their deadline connecting. Failures are left for the lookups to handle.
       await Promise.allSettled([cluster.versions({ timeoutMs: 1000 }), space.generation.current(1000)]);
-      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, cache.onSourceError ?? 'fail', closeOwned);
+      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, names, cache.onSourceError ?? 'fail', engineOptions.deadlineMs, closeOwned);
     } catch (error) {
       await closeOwned();
       throw error;
@@ -129,12 +154,12 @@ export class AuthCache {
 
   /** Kamailio's `is_user_in`: is the user (at the domain, with `use_domain`) in the group? */
   isUserInGroup(user: string, domain: string, group: string, status?: LookupStatus): Promise<boolean> {
-    return this.guard(() => this.groups.isUserInGroup(user, domain, group, status), false);
+    return this.guard(() => this.groups.isUserInGroup(user, domain, group, this.deadline(), status), false);
   }
 
   /** The subscriber's HA1 values (and plain password with `calculateHa1`) as auth_db reads them. */
   getCredentials(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
-    return this.guard(() => this.credentials.getCredentials(user, domain, status), undefined);
+    return this.guard(() => this.credentials.getCredentials(user, domain, this.deadline(), status), undefined);
   }
 
   /**
@@ -143,7 +168,7 @@ export class AuthCache {
    * rows with port 0 match, as in Kamailio.
    */
   allowAddress(ip: string, group: number, port = 0, status?: LookupStatus): Promise<boolean> {
-    return this.guard(() => this.addresses.allowAddress(ip, group, port, status), false);
+    return this.guard(() => this.addresses.allowAddress(ip, group, port, this.deadline(), status), false);
   }
 
   /**
@@ -173,13 +198,22 @@ export class AuthCache {
   }
 
   /** A snapshot of the engine's counters and every memcached server's counters and state. */
-  stats(): { readonly cache: CacheCounters; readonly memcached: ClusterStats } {
-    return { cache: { ...this.engine.counters }, memcached: this.cluster.stats() };
+  stats(): { readonly cache: CacheCounters; readonly memcached: ClusterStats; readonly names: NameStats } {
+    return {
+      cache: { ...this.engine.counters },
+      memcached: this.cluster.stats(),
+      names: { ...this.names.counters, memoEntries: this.names.memoStats().entries, memoBytes: this.names.memoStats().bytes },
+    };
   }
 
   /** Closes what AuthCache created (not a cluster or pool the caller passed in). */
   async close(): Promise<void> {
     await this.closeOwned();
+  }
+
+  /** A new lookup's deadline, started now. */
+  private deadline(): LookupDeadline {
+    return new LookupDeadline(this.deadlineMs);
   }
 
   private async guard<T>(lookup: () => Promise<T>, denied: T): Promise<T> {

@@ -1,7 +1,9 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
 import type { KeySpace } from './key-space.js';
-import { NameNormalizer } from './collation.js';
+import type { LookupDeadline } from './lookup-deadline.js';
+import { isKeyed, NO_ROW_PART } from './names/key-part.js';
+import type { NameKeys } from './names/name-keys.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { CredentialsTable } from './tables.js';
 import { decodeCredentials, encodeCredentials, type Credentials } from './credentials-format.js';
@@ -21,15 +23,12 @@ export class CredentialsLookup {
     private readonly table: CredentialsTable,
     private readonly space: KeySpace,
     private readonly queryTimeoutMs: number,
-    private readonly names: { user: NameNormalizer; domain: NameNormalizer },
+    private readonly names: NameKeys,
     private readonly sql: string,
   ) {}
 
-  /** Reads the columns' collations and prepares the query. */
-  static async create(engine: ReadThroughCache, db: SqlClient, table: CredentialsTable, space: KeySpace, queryTimeoutMs: number): Promise<CredentialsLookup> {
-    const [user, domain] = await Promise.all(
-      [table.userColumn, table.domainColumn].map((column) => NameNormalizer.forColumn(db, table.table, column, queryTimeoutMs)),
-    );
+  /** Prepares the query; names are keyed through `names`. */
+  static create(engine: ReadThroughCache, db: SqlClient, table: CredentialsTable, space: KeySpace, queryTimeoutMs: number, names: NameKeys): CredentialsLookup {
     const columns = [
       `${identifier(table.passwordColumn)} AS ha1`,
       `${identifier(table.passwordColumn2)} AS ha1b`,
@@ -38,40 +37,46 @@ export class CredentialsLookup {
     const where = [`${identifier(table.userColumn)} = ?`];
     if (table.useDomain) where.push(`${identifier(table.domainColumn)} = ?`);
     const sql = `SELECT ${columns.join(', ')} FROM ${identifier(table.table)} WHERE ${where.join(' AND ')}`;
-    return new CredentialsLookup(engine, db, table, space, queryTimeoutMs, { user: user!, domain: domain! }, sql);
+    return new CredentialsLookup(engine, db, table, space, queryTimeoutMs, names, sql);
   }
 
   /** The cache key of a subscriber: one per class of spellings the database treats as equal. */
   async key(user: string, domain: string): Promise<string> {
-    return this.space.key('cred', await this.parts(user, domain));
+    return this.space.key('cred', (await this.parts(user, domain, 'key')).map((part) => part ?? NO_ROW_PART));
   }
 
-  private async parts(user: string, domain: string): Promise<string[]> {
-    const parts = [await this.names.user.normalize(user)];
-    if (this.table.useDomain) parts.push(await this.names.domain.normalize(domain));
+  /** The key parts of the question's names; an undefined part is a name no row can equal. */
+  private async parts(user: string, domain: string, deadline: LookupDeadline | 'key'): Promise<(string | undefined)[]> {
+    const { table, userColumn, domainColumn } = this.table;
+    const parts = [await this.names.part({ table, column: userColumn }, user, this.queryTimeoutMs, deadline)];
+    if (this.table.useDomain) parts.push(await this.names.part({ table, column: domainColumn }, domain, this.queryTimeoutMs, deadline));
     return parts;
   }
 
   /** The subscriber's credentials, or undefined when there is none. */
-  async getCredentials(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
-    const value = await this.lookup(user, domain, status);
+  async getCredentials(user: string, domain: string, deadline: LookupDeadline, status?: LookupStatus): Promise<Credentials | undefined> {
+    const parts = await this.parts(user, domain, deadline);
+    if (!isKeyed(parts)) return undefined;
+    const value = await this.lookup(user, domain, parts, deadline, status);
     if (value === null) return undefined;
     const credentials = decodeCredentials(value);
     if (credentials !== undefined) return credentials;
     // No writer produces such an entry (corrupted, or foreign): drop it and ask MySQL again.
-    await this.engine.invalidate(await this.key(user, domain));
-    const reloaded = await this.lookup(user, domain, status);
+    await this.engine.invalidate(await this.space.key('cred', parts));
+    const reloaded = await this.lookup(user, domain, parts, deadline, status);
     return reloaded === null ? undefined : decodeCredentials(reloaded);
   }
 
-  private async lookup(user: string, domain: string, status?: LookupStatus): Promise<string | null> {
+  private async lookup(user: string, domain: string, parts: string[], deadline: LookupDeadline, status?: LookupStatus): Promise<string | null> {
     const params = this.table.useDomain ? [user, domain] : [user];
     return this.space.lookup(
       this.engine,
       'cred',
-      await this.parts(user, domain),
-      async ({ deadlineMs }) => {
-        const [row] = await this.db.select<RowDataPacket>(this.sql, params, Math.min(deadlineMs, this.queryTimeoutMs));
+      parts,
+      // The query may outlive the caller's deadline (which fails with DeadlineError, never with
+      // the query's own timeout) and then fills the cache for the next caller.
+      async () => {
+        const [row] = await this.db.select<RowDataPacket>(this.sql, params, this.queryTimeoutMs);
         if (!row) return null;
         return encodeCredentials({
           ha1: String(row['ha1'] ?? ''),
@@ -79,6 +84,7 @@ export class CredentialsLookup {
           ...(this.table.calculateHa1 ? { password: String(row['password'] ?? '') } : {}),
         });
       },
+      deadline,
       status,
     );
   }

@@ -1,7 +1,9 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
 import type { KeySpace } from './key-space.js';
-import { NameNormalizer } from './collation.js';
+import { isKeyed, NO_ROW_PART } from './names/key-part.js';
+import type { LookupDeadline } from './lookup-deadline.js';
+import type { NameKeys } from './names/name-keys.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { GroupTable } from './tables.js';
 
@@ -17,47 +19,50 @@ export class GroupLookup {
     private readonly table: GroupTable,
     private readonly space: KeySpace,
     private readonly queryTimeoutMs: number,
-    private readonly names: { user: NameNormalizer; domain: NameNormalizer; group: NameNormalizer },
+    private readonly names: NameKeys,
     private readonly sql: string,
   ) {}
 
-  /** Reads the columns' collations and prepares the query. */
-  static async create(engine: ReadThroughCache, db: SqlClient, table: GroupTable, space: KeySpace, queryTimeoutMs: number): Promise<GroupLookup> {
-    const [user, domain, group] = await Promise.all(
-      [table.userColumn, table.domainColumn, table.groupColumn].map((column) =>
-        NameNormalizer.forColumn(db, table.table, column, queryTimeoutMs),
-      ),
-    );
+  /** Prepares the query; names are keyed through `names`. */
+  static create(engine: ReadThroughCache, db: SqlClient, table: GroupTable, space: KeySpace, queryTimeoutMs: number, names: NameKeys): GroupLookup {
     const where = [`${identifier(table.userColumn)} = ?`];
     if (table.useDomain) where.push(`${identifier(table.domainColumn)} = ?`);
     where.push(`${identifier(table.groupColumn)} = ?`);
     const sql = `SELECT ${identifier(table.groupColumn)} FROM ${identifier(table.table)} WHERE ${where.join(' AND ')} LIMIT 1`;
-    return new GroupLookup(engine, db, table, space, queryTimeoutMs, { user: user!, domain: domain!, group: group! }, sql);
+    return new GroupLookup(engine, db, table, space, queryTimeoutMs, names, sql);
   }
 
   /** The cache key of a question: one per class of spellings the database treats as equal. */
   async key(user: string, domain: string, group: string): Promise<string> {
-    return this.space.key('grp', await this.parts(user, domain, group));
+    return this.space.key('grp', (await this.parts(user, domain, group, 'key')).map((part) => part ?? NO_ROW_PART));
   }
 
-  private async parts(user: string, domain: string, group: string): Promise<string[]> {
-    const parts = [await this.names.user.normalize(user)];
-    if (this.table.useDomain) parts.push(await this.names.domain.normalize(domain));
-    parts.push(await this.names.group.normalize(group));
+  /** The key parts of the question's names; an undefined part is a name no row can equal. */
+  private async parts(user: string, domain: string, group: string, deadline: LookupDeadline | 'key'): Promise<(string | undefined)[]> {
+    const { table, userColumn, domainColumn, groupColumn } = this.table;
+    const part = (column: string, name: string): Promise<string | undefined> => this.names.part({ table, column }, name, this.queryTimeoutMs, deadline);
+    const parts = [await part(userColumn, user)];
+    if (this.table.useDomain) parts.push(await part(domainColumn, domain));
+    parts.push(await part(groupColumn, group));
     return parts;
   }
 
   /** True when the user is in the group. */
-  async isUserInGroup(user: string, domain: string, group: string, status?: LookupStatus): Promise<boolean> {
+  async isUserInGroup(user: string, domain: string, group: string, deadline: LookupDeadline, status?: LookupStatus): Promise<boolean> {
     const params = this.table.useDomain ? [user, domain, group] : [user, group];
+    const parts = await this.parts(user, domain, group, deadline);
+    if (!isKeyed(parts)) return false;
     const value = await this.space.lookup(
       this.engine,
       'grp',
-      await this.parts(user, domain, group),
-      async ({ deadlineMs }) => {
-        const rows = await this.db.select<RowDataPacket>(this.sql, params, Math.min(deadlineMs, this.queryTimeoutMs));
+      parts,
+      // The query may outlive the caller's deadline (which fails with DeadlineError, never with
+      // the query's own timeout) and then fills the cache for the next caller.
+      async () => {
+        const rows = await this.db.select<RowDataPacket>(this.sql, params, this.queryTimeoutMs);
         return rows.length > 0 ? '1' : null;
       },
+      deadline,
       status,
     );
     return value === '1';

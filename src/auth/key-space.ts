@@ -1,7 +1,9 @@
 import type { LookupStatus, Loader, ReadThroughCache } from '../cache/engine.js';
 import type { CachedValue } from '../cache/codec.js';
 import type { NamespaceGeneration } from '../cache/namespace.js';
+import { DeadlineError } from '../errors.js';
 import { cacheKey } from './cache-key.js';
+import type { LookupDeadline } from './lookup-deadline.js';
 
 /**
  * The keys of one authring namespace: `<key_prefix><generation>:<kind>:<parts…>`. Bumping the
@@ -16,21 +18,38 @@ export class KeySpace {
   ) {}
 
   /** The full key of a question in the current generation. */
-  async key(kind: string, parts: readonly string[]): Promise<string> {
-    return cacheKey(`${this.keyPrefix}${await this.generation.current()}:`, kind, ...parts);
+  async key(kind: string, parts: readonly string[], timeoutMs?: number): Promise<string> {
+    return cacheKey(`${this.keyPrefix}${await this.generation.current(timeoutMs)}:`, kind, ...parts);
   }
 
   /**
-   * Looks a question up through the engine; when the generation cannot be read (memcached
-   * failing), the question goes to MySQL without the cache rather than failing.
+   * Looks a question up through the engine, within what is left of the lookup's deadline; when
+   * the generation cannot be read (memcached failing), the question goes to MySQL without the
+   * cache rather than failing.
    */
-  async lookup(engine: ReadThroughCache, kind: string, parts: readonly string[], loader: Loader, status?: LookupStatus): Promise<CachedValue> {
+  async lookup(
+    engine: ReadThroughCache,
+    kind: string,
+    parts: readonly string[],
+    loader: Loader,
+    deadline: LookupDeadline,
+    status?: LookupStatus,
+  ): Promise<CachedValue> {
+    const unversioned = cacheKey(this.keyPrefix, kind, ...parts);
     let key: string;
     try {
-      key = await this.key(kind, parts);
-    } catch {
-      return engine.loadUncached(cacheKey(this.keyPrefix, kind, ...parts), loader, { status });
+      key = await deadline.run(unversioned, () => this.key(kind, parts, Math.max(1, deadline.remainingMs())));
+    } catch (error) {
+      if (error instanceof DeadlineError) throw error;
+      return engine.loadUncached(unversioned, loader, { status, deadlineMs: this.left(unversioned, deadline) });
     }
-    return engine.getOrLoad(key, loader, { status });
+    return engine.getOrLoad(key, loader, { status, deadlineMs: this.left(key, deadline) });
+  }
+
+  /** What the engine may still spend; a deadline already past fails here. */
+  private left(key: string, deadline: LookupDeadline): number {
+    const remaining = deadline.remainingMs();
+    if (remaining <= 0) throw new DeadlineError(key, deadline.totalMs);
+    return remaining;
   }
 }

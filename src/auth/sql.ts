@@ -52,7 +52,13 @@ export class SqlClient {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Queries in flight. */
+  get running(): number {
+    return this.inFlight.size;
+  }
+
   private async run<T extends RowDataPacket>(options: { sql: string }, params: (string | number)[], timeout: number): Promise<T[]> {
+    // Waiting for a connection is bounded by the pool's connect timeout and by the queries ahead.
     const connection = await this.pool.getConnection();
     try {
       const [rows] = await connection.query<T[]>({ ...options, timeout }, params);

@@ -2,7 +2,7 @@
  * Text pieces every generated Kamailio cfg shares: quoting, the name classes a route may key on,
  * case folding, TTL statements and listen addresses.
  */
-import { cacheKey } from '../auth/cache-key.js';
+import { escapePart } from '../auth/cache-key.js';
 import { KamailioConfigError } from './errors.js';
 
 /**
@@ -56,7 +56,7 @@ export function foldedPv(pv: string, folding: KamailioCaseFolding): string {
 
 /** A fixed name's key part as authring builds it from an ASCII name: percent-encoded where needed. */
 export function keyPart(folded: string): string {
-  return cacheKey('', 'k', folded).slice('k:'.length);
+  return escapePart(folded);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AddressTable } from '../../src/auth/address-table.js';
-import { cacheKey } from '../../src/auth/cache-key.js';
+import { cacheKey, escapePart } from '../../src/auth/cache-key.js';
+import { keyPart } from '../../src/auth/names/key-part.js';
 import { parseIp } from '../../src/auth/ip.js';
 
 describe('IP parsing', () => {
@@ -80,8 +81,17 @@ describe('address table matching (Kamailio permissions semantics)', () => {
 
 describe('cache keys', () => {
   it('escapes separators so different part lists never collide', () => {
-    expect(cacheKey('p:', 'grp', 'a:b', 'c')).not.toBe(cacheKey('p:', 'grp', 'a', 'b:c'));
+    expect(cacheKey('p:', 'grp', escapePart('a:b'), 'c')).not.toBe(cacheKey('p:', 'grp', 'a', escapePart('b:c')));
     expect(cacheKey('p:', 'grp', 'alice', 'example.com', 'ipauth')).toBe('p:grp:alice:example.com:ipauth');
-    expect(cacheKey('p:', 'grp', 'a b%@')).toBe('p:grp:a%20b%25%40');
+    expect(escapePart('a b%@')).toBe('a%20b%25%40');
+  });
+
+  it('never gives an ASCII name the form of a weight string', () => {
+    const reps = new Map([...'~w0E9%#'].map((c) => [`00${c.charCodeAt(0).toString(16).toUpperCase()}`, c]));
+    const units = (name: string): string[] => [...name].map((c) => `00${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    expect(keyPart(units('~w0E9'), reps)).toBe('~w0E9');
+    expect(keyPart(units('%~0E9'), reps)).toBe('%25~0E9');
+    expect(keyPart(['00E9'], reps)).toBe('%~00E9');
+    expect(keyPart(Array<string>(40).fill('00E9'), reps)).toMatch(/^%#[A-Za-z0-9_-]{43}$/);
   });
 });

@@ -180,17 +180,47 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
   });
 
   it('never waits past its deadline when MySQL accepts but never answers', async () => {
+    // The deadline (400 ms) is shorter than the query timeout (2000 ms): the lookup must fail with
+    // DeadlineError, never with the query's own timeout, however loaded the machine.
     const auth = await authCache({ cache: { deadlineMs: 400 } });
     proxy.mode = 'blackhole';
     try {
-      const started = Date.now();
       const error = await auth.isUserInGroup('frank', '', 'ipauth').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DeadlineError);
-      expect(Date.now() - started).toBeLessThan(1500);
+      // It gave up at its deadline, not when MySQL timed out: the query is still waiting.
+      expect(auth.sql.running).toBe(1);
     } finally {
       proxy.mode = 'forward';
     }
     await auth.close();
+  });
+
+  it('keeps names whose key needs MySQL within the deadline and the error rules', async () => {
+    const failing = await authCache({ cache: { deadlineMs: 400 } });
+    const denying = await authCache({ cache: { deadlineMs: 400, onSourceError: 'deny' } });
+    // Accented names ask MySQL for their weights (utf8mb4_general_ci), unlike ASCII ones.
+    proxy.mode = 'blackhole';
+    try {
+      expect(await failing.isUserInGroup('zoë', 'example.com', 'ipauth').catch((e: unknown) => e)).toBeInstanceOf(DeadlineError);
+      expect(await failing.getCredentials('zoë', 'example.com').catch((e: unknown) => e)).toBeInstanceOf(DeadlineError);
+      // One weight query each for grp.username and subscriber.username, both still waiting.
+      expect(failing.stats().names.weightQueries).toBe(2);
+      expect(failing.sql.running).toBe(2);
+      expect(await denying.isUserInGroup('zoë', 'example.com', 'ipauth')).toBe(false);
+      expect(await denying.getCredentials('zoë', 'example.com')).toBeUndefined();
+    } finally {
+      proxy.mode = 'forward';
+    }
+    await proxy.stop();
+    try {
+      const error = await failing.isUserInGroup('chloë', 'example.com', 'ipauth').catch((e: unknown) => e);
+      expect(error instanceof SourceUnavailableError || error instanceof DeadlineError).toBe(true);
+      expect(await denying.isUserInGroup('chloë', 'example.com', 'ipauth')).toBe(false);
+    } finally {
+      await proxy.resume();
+    }
+    await failing.close();
+    await denying.close();
   });
 
   it('goes to MySQL when a memcached server is killed', async () => {

@@ -283,9 +283,11 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
       const wireKey = createHash('md5').update(key, 'utf8').digest('hex');
       const owner = cluster.serverFor(key);
       expect(await everywhere(wireKey)).toEqual(memcached.map((m) => (m.address === owner ? { value: '0', flags: 1 } : undefined)));
+      // authring builds the same key (above) but needs no entry: the name is longer than
+      // grp.username (VARCHAR(64)) can hold, so no row can match and it answers without asking.
       const status: LookupStatus = {};
       expect(await node.auth.isUserInGroup(user, DOMAIN, 'ipauth', status)).toBe(false);
-      expect(status.source).toBe('cache');
+      expect(node.auth.stats().names.noRowAnswers).toBeGreaterThan(0);
     });
 
     it("after authring's invalidateGroup, Kamailio answers from MySQL again", async () => {

@@ -1,0 +1,44 @@
+import { AuthringError, DeadlineError, SourceUnavailableError } from '../errors.js';
+
+/**
+ * One lookup's deadline, started when the caller asks: building the key (which may need MySQL for
+ * a name's weights, or memcached for the namespace generation) and the read-through lookup all
+ * spend from it, so no lookup outlives it whatever the name.
+ */
+export class LookupDeadline {
+  /** When the deadline passes, in the clock's milliseconds. */
+  readonly at: number;
+
+  constructor(
+    /** The whole deadline, in milliseconds. */
+    readonly totalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.at = now() + totalMs;
+  }
+
+  /** Milliseconds left (0 once past). */
+  remainingMs(): number {
+    return Math.max(0, this.at - this.now());
+  }
+
+  /**
+   * Runs one step of the lookup within what is left: the step's result, or `DeadlineError` when
+   * the deadline passes first (the step is left to finish on its own). A failure that is not an
+   * `AuthringError` (a driver error) becomes `SourceUnavailableError`.
+   */
+  async run<T>(label: string, step: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineError(label, this.totalMs)), this.remainingMs());
+    });
+    try {
+      return await Promise.race([step(), expired]);
+    } catch (error) {
+      throw error instanceof AuthringError ? error : new SourceUnavailableError(label, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+

@@ -1,0 +1,84 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { SqlClient } from '../sql.js';
+import type { CollationFacts, ColumnFacts } from './collation-facts.js';
+import { probeCollation } from './probe.js';
+
+/** A name column a lookup compares with `=`. */
+export interface NameColumn {
+  readonly table: string;
+  readonly column: string;
+}
+
+/** `table.column`, the id of a column's facts. */
+export function columnId(column: NameColumn): string {
+  return `${column.table}.${column.column}`;
+}
+
+/** A column as information_schema describes it. */
+export interface ColumnInfo {
+  readonly table: string;
+  readonly column: string;
+  /** `varchar`, `varbinary`, `int`, … */
+  readonly dataType: string;
+  /** `varchar(64)`, … */
+  readonly columnType: string;
+  /** Null for binary and non-text columns. */
+  readonly charset: string | null;
+  readonly collation: string | null;
+  readonly maxChars: number | undefined;
+}
+
+/** Every column of the named tables in the connection's database, by lower-cased `table.column`. */
+export async function describeColumns(sql: SqlClient, tables: readonly string[], timeoutMs: number): Promise<Map<string, ColumnInfo>> {
+  const rows = await sql.select<RowDataPacket>(
+    'SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS d, COLUMN_TYPE AS ct, CHARACTER_SET_NAME AS s, COLLATION_NAME AS k, ' +
+      'CHARACTER_MAXIMUM_LENGTH AS m FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)',
+    // mysql2 expands an array parameter to a list.
+    [[...new Set(tables)] as unknown as string],
+    timeoutMs,
+  );
+  const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+  const columns = new Map<string, ColumnInfo>();
+  for (const row of rows) {
+    const info: ColumnInfo = {
+      table: String(row['t']),
+      column: String(row['c']),
+      dataType: String(row['d']).toLowerCase(),
+      columnType: String(row['ct']),
+      charset: text(row['s']),
+      collation: text(row['k']),
+      maxChars: row['m'] === null || row['m'] === undefined ? undefined : Number(row['m']),
+    };
+    columns.set(`${info.table}.${info.column}`.toLowerCase(), info);
+  }
+  return columns;
+}
+
+/**
+ * Learns the facts of name columns from MySQL: one information_schema query, then one probe per
+ * distinct collation. A column that is not a character column is left out (the schema check
+ * reports it). Throws the driver's error.
+ */
+export async function learnColumnFacts(
+  sql: SqlClient,
+  described: ReadonlyMap<string, ColumnInfo>,
+  columns: readonly NameColumn[],
+  timeoutMs: number,
+): Promise<Map<string, ColumnFacts>> {
+  const collations = new Map<string, Promise<CollationFacts>>();
+  const facts = new Map<string, ColumnFacts>();
+  await Promise.all(
+    columns.map(async (column) => {
+      const info = described.get(columnId(column).toLowerCase());
+      if (!info?.charset || !info.collation) return;
+      const { charset, collation } = info;
+      let probing = collations.get(collation);
+      if (!probing) {
+        probing = probeCollation(sql, charset, collation, timeoutMs);
+        collations.set(collation, probing);
+      }
+      facts.set(columnId(column), { id: columnId(column), maxChars: info.maxChars, collation: await probing });
+    }),
+  );
+  return facts;
+}

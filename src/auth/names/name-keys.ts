@@ -1,0 +1,69 @@
+import { SourceUnavailableError } from '../../errors.js';
+import { LookupDeadline } from '../lookup-deadline.js';
+import type { SqlClient } from '../sql.js';
+import type { ColumnFacts } from './collation-facts.js';
+import { ColumnKeys, type NameCounters } from './column-keys.js';
+import { KeyMemo } from './key-memo.js';
+import { columnId, type NameColumn } from './learn.js';
+import { firstRow } from './probe.js';
+
+/** Default of {@link NameKeys}' memo budget: 1 MiB. */
+export const DEFAULT_KEY_MEMO_BYTES = 1 << 20;
+
+/**
+ * The key parts of every name column of the lookups: one {@link ColumnKeys} per column, sharing
+ * one byte-bounded memo and one set of counters.
+ */
+export class NameKeys {
+  /** How names were keyed, since creation. */
+  readonly counters: NameCounters = { weightQueries: 0, noRowAnswers: 0 };
+  private readonly memo: KeyMemo;
+  private readonly columns = new Map<string, ColumnKeys>();
+
+  constructor(
+    private readonly sql: SqlClient,
+    memoBytes = DEFAULT_KEY_MEMO_BYTES,
+  ) {
+    this.memo = new KeyMemo(memoBytes);
+  }
+
+  /** Puts facts in force (replacing older ones of the same columns). */
+  use(facts: Iterable<ColumnFacts>): void {
+    for (const column of facts) {
+      const current = this.columns.get(column.id);
+      if (current && JSON.stringify(current.facts) === JSON.stringify(column)) continue;
+      if (current) this.memo.clear();
+      this.columns.set(column.id, new ColumnKeys(column, this.memo, this.counters));
+    }
+  }
+
+  /** The facts in force for a column, if known. */
+  factsOf(column: NameColumn): ColumnFacts | undefined {
+    return this.columns.get(columnId(column))?.facts;
+  }
+
+  /**
+   * The key part of `name` in `column`, or undefined when no row can equal it. A weight-string
+   * query, when one is needed, may take `timeoutMs`; the caller waits no longer than what is left
+   * of the lookup's `deadline`. With `key` instead of a deadline (for `keysFor`), a name longer
+   * than the column still gets the part it is keyed by, if that needs no query.
+   * @throws SourceUnavailableError when the column's facts are unknown or MySQL fails;
+   *   DeadlineError when the deadline passes first.
+   */
+  async part(column: NameColumn, name: string, timeoutMs: number, deadline: LookupDeadline | 'key'): Promise<string | undefined> {
+    const id = columnId(column);
+    const keys = this.columns.get(id);
+    if (!keys) throw new SourceUnavailableError(id, new Error(`the collation of ${id} is not known yet (MySQL has not answered since start-up)`));
+    // Like a lookup's load, the query is not cut at the caller's deadline (which then fails with
+    // DeadlineError, never with the query's own timeout): it runs on and fills the memo.
+    const ask = (sql: string, params: string[]): Promise<unknown[]> => firstRow(this.sql, sql, params, timeoutMs);
+    const label = `${id} = ${JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name)}`;
+    if (deadline !== 'key') return deadline.run(label, () => keys.part(name, ask));
+    return new LookupDeadline(timeoutMs).run(label, () => keys.part(name, ask, true));
+  }
+
+  /** The memo's size. */
+  memoStats(): { readonly entries: number; readonly bytes: number } {
+    return this.memo.stats();
+  }
+}
