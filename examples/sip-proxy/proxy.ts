@@ -58,6 +58,7 @@ export class SipProxy {
   readonly onRequest = (request: Request, remote: Remote): void => {
     this.route(request, remote).catch((error: unknown) => {
       if (error instanceof AuthringError && UNAVAILABLE.has(error.code)) {
+        this.policy.log?.(`${error.code}: ${error.message}`);
         this.reply(request, 503, 'Service Unavailable', { 'retry-after': String(this.policy.retryAfterS) });
       } else {
         this.policy.log?.(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -22,7 +22,7 @@ export interface SipProxyOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Address to listen on. @default 127.0.0.1 */
   readonly host?: string;
-  /** How long to wait for the first answer. @default 20000 */
+  /** How long to wait for the first answer (tsx compiles on start: slow on a loaded machine). @default 60000 */
   readonly startTimeoutMs?: number;
 }
 
@@ -62,7 +62,7 @@ export class SipProxyProcess {
     child.once('exit', () => forget());
     const proxy = new SipProxyProcess(child, host, port);
     try {
-      await waitForSipAnswer(host, port, options.startTimeoutMs ?? 20_000, () => proxy.running);
+      await waitForSipAnswer(host, port, options.startTimeoutMs ?? 60_000, () => proxy.running);
     } catch (error) {
       await proxy.stop();
       throw new Error(`${(error as Error).message}\n--- sip-proxy output ---\n${proxy.log}`, { cause: error });
