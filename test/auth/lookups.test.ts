@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthCache } from '../../src/auth/auth-cache.js';
 import { signedCodec } from '../../src/cache/codec.js';
+import type { CacheCounters } from '../../src/cache/counters.js';
 import type { LookupStatus } from '../../src/cache/engine.js';
 import { MemcacheCluster } from '../../src/cluster/cluster.js';
 import { DeadlineError, SourceUnavailableError } from '../../src/errors.js';
@@ -8,7 +9,9 @@ import { createKamailioDatabase, digestHa1, loadFixtures, needKamailioDatabase, 
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { rawGet } from '../helpers/text-protocol.js';
-import { runScript } from '../helpers/run-script.js';
+import { MemcachedWatch } from '../helpers/memcached-watch.js';
+import { nextEvent } from '../helpers/wait.js';
+import { STDIN_LINES, ScriptProcess } from '../cache/script-process.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
 
@@ -117,15 +120,19 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
   it('never caches a load that raced an invalidation', async () => {
     const auth = await authCache();
     const key = (await auth.keysFor({ user: 'erin', domain: 'example.com', group: 'ops' })).group ?? '';
-    proxy.delayMs = 200;
+    // Hold MySQL's traffic: once any of it reaches the proxy, the load is under way (it runs
+    // only under the lease), and the invalidation lands in the middle of it.
+    proxy.mode = 'stall';
+    let lookup: Promise<boolean>;
     try {
-      const lookup = auth.isUserInGroup('erin', 'example.com', 'ops');
-      await new Promise((r) => setTimeout(r, 80));
+      const loading = nextEvent(proxy, 'chunk', (_direction: string, _bytes: number, fate: string) => fate === 'held');
+      lookup = auth.isUserInGroup('erin', 'example.com', 'ops');
+      await loading;
       await auth.engine.invalidate(key);
-      expect(await lookup).toBe(true);
     } finally {
-      proxy.delayMs = 0;
+      proxy.mode = 'forward';
     }
+    expect(await lookup).toBe(true);
     expect(auth.engine.counters.staleSetsPrevented).toBe(1);
     const status: LookupStatus = {};
     expect(await auth.isUserInGroup('erin', 'example.com', 'ops', status)).toBe(true);
@@ -136,28 +143,44 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
   it('lets two processes missing the same key at once run exactly one SQL query', async () => {
     namespace += 1;
     const prefix = `t${process.pid}n${namespace}:`;
-    proxy.delayMs = 150;
-    const startAt = Date.now() + 2500;
+    // This process creates the namespace generation the two share, and names their key.
+    const parent = await AuthCache.create({ memcached: cluster, mysql: { uri: proxiedUrl(), poolSize: 1 }, cache: { keyPrefix: prefix } });
+    const key = (await parent.keysFor({ user: 'alice', domain: 'example.com', group: 'voicemail' })).group ?? '';
+    await parent.close();
     const script = `
+      ${STDIN_LINES}
       import { AuthCache } from './src/index.ts';
       const auth = await AuthCache.create({
-        memcached: { servers: ${JSON.stringify(servers.map((s) => s.address))} },
+        memcached: { servers: ${JSON.stringify(servers.map((s) => s.address))}, timeoutMs: 5000 },
         mysql: { uri: ${JSON.stringify(proxiedUrl())}, poolSize: 1 },
-        cache: { keyPrefix: ${JSON.stringify(prefix)}, deadlineMs: 5000 },
+        cache: { keyPrefix: ${JSON.stringify(prefix)}, deadlineMs: 60000 },
       });
-      await new Promise((r) => setTimeout(r, ${startAt} - Date.now()));
+      say({ ready: true });
+      await nextLine();
       const member = await auth.isUserInGroup('alice', 'example.com', 'voicemail');
-      console.log(JSON.stringify({ member, loads: auth.engine.counters.loads }));
+      say({ done: true, member, counters: auth.engine.counters });
       await auth.close();
     `;
+    const watch = await MemcachedWatch.start(Number(cluster.serverFor(key).split(':').pop()));
+    const nodes = [new ScriptProcess(script), new ScriptProcess(script)];
     try {
-      const results = (await Promise.all([runScript(script), runScript(script)])).map(
-        (out) => JSON.parse(out) as { member: boolean; loads: number },
-      );
-      expect(results.map((r) => r.member)).toEqual([true, true]);
-      expect(results[0]!.loads + results[1]!.loads).toBe(1);
+      await Promise.all(nodes.map((n) => n.waitFor('ready', true, 120_000)));
+      // MySQL answers nothing until both lookups are under way: one loading, one waiting on its lease.
+      proxy.mode = 'stall';
+      const loading = nextEvent(proxy, 'chunk', (_direction: string, _bytes: number, fate: string) => fate === 'held', 60_000);
+      for (const n of nodes) n.send('go');
+      await loading;
+      await watch.waitFor((e) => e.type === 'item_get' && e.key === key && e.status === 'found', 'a read of the lease', 60_000);
+      for (const n of nodes) expect(n.printed('done', true)).toBeUndefined();
+      proxy.mode = 'forward';
+      const done = await Promise.all(nodes.map((n) => n.waitFor<{ member: boolean; counters: CacheCounters }>('done', true, 60_000)));
+      expect(done.map((d) => d.member)).toEqual([true, true]);
+      expect(done.map((d) => d.counters.loads).sort()).toEqual([0, 1]);
+      expect(done.find((d) => d.counters.loads === 0)?.counters).toMatchObject({ coalesced: 1, hits: 0 });
     } finally {
-      proxy.delayMs = 0;
+      proxy.mode = 'forward';
+      watch.close();
+      await Promise.all(nodes.map((n) => n.kill()));
     }
   });
 

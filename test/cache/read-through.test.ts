@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedCodec } from '../../src/cache/codec.js';
+import type { CacheCounters } from '../../src/cache/counters.js';
 import { ReadThroughCache, type LookupStatus } from '../../src/cache/engine.js';
 import { LEASE_FLAGS } from '../../src/cache/lease.js';
 import { MemcacheCluster } from '../../src/cluster/cluster.js';
 import { DeadlineError, SourceUnavailableError } from '../../src/errors.js';
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
 import { rawGet, rawTtl } from '../helpers/text-protocol.js';
-import { runScript } from '../helpers/run-script.js';
+import { MemcachedWatch } from '../helpers/memcached-watch.js';
+import { waitFor } from '../helpers/wait.js';
+import { STDIN_LINES, ScriptProcess } from './script-process.js';
 
 const SECRET = 'a test secret of 32 bytes.......';
 
@@ -26,12 +29,12 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     await Promise.all(servers.map((s) => s.stop()));
   });
 
-  function counting(value: string | null, delayMs = 0): { loader: () => Promise<string | null>; calls: () => number } {
+  function counting(value: string | null, gate?: Promise<void>): { loader: () => Promise<string | null>; calls: () => number } {
     let calls = 0;
     return {
       loader: async () => {
         calls += 1;
-        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+        await gate;
         return value;
       },
       calls: () => calls,
@@ -73,8 +76,12 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
   it('coalesces concurrent misses in one process into one load', async () => {
     run++;
     const cache = new ReadThroughCache(cluster);
-    const slow = counting('v', 50);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => cache.getOrLoad(key('sf'), slow.loader)));
+    let release = (): void => undefined;
+    const slow = counting('v', new Promise<void>((resolve) => (release = resolve)));
+    const lookups = Promise.all(Array.from({ length: 20 }, () => cache.getOrLoad(key('sf'), slow.loader)));
+    await waitFor(() => slow.calls() === 1, 'the load to start');
+    release();
+    const answers = await lookups;
     expect(answers.every((a) => a === 'v')).toBe(true);
     expect(slow.calls()).toBe(1);
     expect(cache.counters.coalesced).toBe(19);
@@ -96,23 +103,43 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
   it('lets two processes missing the same key at once cause exactly one load', async () => {
     run++;
     const shared = key('two-proc');
-    const startAt = Date.now() + 1500;
+    // Each process looks the key up on "go"; a loader, whichever process runs it, holds until "release".
     const script = (id: number): string => `
+      ${STDIN_LINES}
       import { MemcacheCluster, ReadThroughCache } from './src/index.ts';
-      const cluster = new MemcacheCluster({ servers: ${JSON.stringify(servers.map((s) => s.address))} });
-      const cache = new ReadThroughCache(cluster);
-      await new Promise((r) => setTimeout(r, ${startAt} - Date.now()));
+      const cluster = new MemcacheCluster({ servers: ${JSON.stringify(servers.map((s) => s.address))}, timeoutMs: 5000 });
+      const cache = new ReadThroughCache(cluster, { deadlineMs: 60_000 });
+      await cluster.versions();
+      say({ ready: true });
+      await nextLine();
+      say({ started: true });
       const value = await cache.getOrLoad(${JSON.stringify(shared)}, async () => {
-        await new Promise((r) => setTimeout(r, 150));
+        say({ loading: true });
+        await nextLine();
         return 'loaded by ${id}';
       });
-      console.log(JSON.stringify({ value, loads: cache.counters.loads }));
+      say({ done: true, value, counters: cache.counters });
       cluster.close();
     `;
-    const outputs = await Promise.all([1, 2].map((id) => runScript(script(id))));
-    const results = outputs.map((o) => JSON.parse(o) as { value: string; loads: number });
-    expect(results[0]?.value).toBe(results[1]?.value);
-    expect(results.reduce((n, r) => n + r.loads, 0)).toBe(1);
+    const watch = await MemcachedWatch.start(portOf(shared));
+    const nodes = [1, 2].map((id) => new ScriptProcess(script(id)));
+    try {
+      await Promise.all(nodes.map((n) => n.waitFor('ready', true, 120_000)));
+      for (const n of nodes) n.send('go');
+      const leader = await Promise.any(nodes.map(async (n) => (await n.waitFor('loading', true), n)));
+      // The other process must find the leader's lease, not the value: memcached says when it did.
+      await watch.waitFor((e) => e.type === 'item_get' && e.key === shared && e.status === 'found', 'a read of the lease');
+      for (const n of nodes) expect(n.printed('done', true)).toBeUndefined();
+      leader.send('release');
+      const done = await Promise.all(nodes.map((n) => n.waitFor<{ value: string; counters: CacheCounters }>('done', true)));
+      expect(done[0]?.value).toBe(done[1]?.value);
+      expect(done.map((d) => d.counters.loads).sort()).toEqual([0, 1]);
+      // The one that did not load waited on the lease and took the leader's result.
+      expect(done.find((d) => d.counters.loads === 0)?.counters).toMatchObject({ coalesced: 1, hits: 0 });
+    } finally {
+      watch.close();
+      await Promise.all(nodes.map((n) => n.kill()));
+    }
   });
 
   it('never stores a load that raced an invalidation', async () => {
@@ -181,8 +208,7 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     await cache.getOrLoad(key('hot'), loader.loader);
     now += 85_000;
     expect(await cache.getOrLoad(key('hot'), loader.loader)).toBe('v');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(loader.calls()).toBe(2);
+    await waitFor(() => loader.calls() === 2, 'the background refresh to call the loader');
     expect(cache.counters.refreshes).toBe(1);
   });
 

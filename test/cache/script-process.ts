@@ -52,6 +52,11 @@ export class ScriptProcess {
     }
   }
 
+  /** The first object printed so far that has `field` set to `value`, if any (no waiting). */
+  printed<T extends Record<string, unknown>>(field: string, value: unknown): T | undefined {
+    return this.lines.find((l) => (l as Record<string, unknown>)[field] === value) as T | undefined;
+  }
+
   /** Writes one line to the process's stdin. */
   send(line: string): void {
     this.child.stdin?.write(`${line}\n`);
