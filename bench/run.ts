@@ -94,7 +94,7 @@ async function main(): Promise<number> {
     for (const chart of results.flatMap(({ result }) => result.charts ?? [])) {
       await writeFile(fileURLToPath(new URL(`../docs/bench-${chart.name}.svg`, import.meta.url)), await renderSvg(chart.spec));
     }
-    await writeFile(REPORT, markdownReport(env, results));
+    await writeFile(REPORT, markdownReport(env, results, await readFile(REPORT, 'utf8').catch(() => '')));
     console.log(`\nWrote ${REPORT}`);
   }
   console.log(`Done in ${durationSec.toFixed(1)} s.`);
@@ -130,7 +130,7 @@ async function clientVersions(): Promise<string> {
       return `${name} (version unknown)`;
     }
   };
-  const packages = ['memjs', 'memcached', 'hashring'];
+  const packages = ['memjs', 'memcache-client', 'memcached', 'mysql2', 'hashring'];
   const list = await Promise.all([
     version('authring', '../package.json'),
     ...packages.map((pkg) => version(pkg, `../node_modules/${pkg}/package.json`)),

@@ -34,6 +34,8 @@ export interface Answerer {
   readonly sqlQueries: () => number;
   /** memcached requests sent so far. */
   readonly memcachedRequests: () => number;
+  /** Times a memcached server was marked down (on a loaded machine: timeouts). */
+  readonly serversMarkedDown: () => number;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,8 @@ export async function openAnswerer(mode: Mode, configPath: string, htableTtlS: n
   if (mode === 'authring') {
     const { auth, pool, count } = await openAuthCache(config, mode);
     const servers = (): number => auth.stats().memcached.servers.reduce((sum, s) => sum + s.requests, 0);
+    let downs = 0;
+    auth.cluster.on('server-down', () => (downs += 1));
     return {
       ask: async (user, domain, ip, port) => ({
         inGroup: await auth.isUserInGroup(user, domain, ASKED_GROUP),
@@ -111,6 +115,7 @@ export async function openAnswerer(mode: Mode, configPath: string, htableTtlS: n
       }),
       sqlQueries: count,
       memcachedRequests: servers,
+      serversMarkedDown: () => downs,
       close: async () => { await auth.close(); await pool.end(); },
     };
   }
@@ -129,6 +134,7 @@ export async function openAnswerer(mode: Mode, configPath: string, htableTtlS: n
     ask: async (user, domain, ip, port) => ({ inGroup: await group(user, domain), ha1: await credentials(user, domain), allowed: await address(ip, String(port)) }),
     sqlQueries: count,
     memcachedRequests: () => 0,
+    serversMarkedDown: () => 0,
     close: () => pool.end(),
   };
 }

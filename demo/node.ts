@@ -47,6 +47,8 @@ export interface NodeResult {
   readonly series: readonly number[];
   readonly errors: number;
   readonly firstError?: string;
+  /** Times a memcached server was marked down during the replay. */
+  readonly serversMarkedDown: number;
 }
 
 /** The first 32 bits of an `ha1` as a number; -1 for none. */
@@ -103,7 +105,7 @@ runChild<NodeInput, NodeResult>(import.meta.url, async (input, control) => {
     await Promise.all(Array.from({ length: input.concurrency }, worker));
     clearInterval(ticker);
     const total = counters(done);
-    return { records, warm: warm ?? total, total, series, errors, ...(firstError === undefined ? {} : { firstError }) };
+    return { records, warm: warm ?? total, total, series, errors, serversMarkedDown: answerer.serversMarkedDown(), ...(firstError === undefined ? {} : { firstError }) };
   } finally {
     await answerer.close();
   }

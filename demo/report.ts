@@ -79,6 +79,7 @@ export function summarize(run: PhaseRun, verdict: Verdict): PhaseOutcome {
   };
 }
 
+const downs = (d: PhaseDetails): number => d.run.nodes.reduce((sum, n) => sum + n.serversMarkedDown, 0);
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 const perThousand = (sql: number, requests: number): number => (1000 * sql) / Math.max(1, requests);
 const ms = (value: number | null): string => (value === null ? '-' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
@@ -136,7 +137,8 @@ export function formatReport(phases: readonly PhaseOutcome[], reportPath: string
     const nodeSql = r.sqlQueries ? r.sqlQueries.warmup + r.sqlQueries.steady : 0;
     lines.push(
       `${r.name}: ${count(r.staleAnswers ?? 0)} stale (${count(s.group)} group, ${count(s.credentials)} credentials, ${count(s.address)} address)` +
-        `${d.errors > 0 ? `, ${count(d.errors)} failed lookups (${d.firstError ?? '?'})` : ''}; MariaDB counted ${count(d.run.serverSelects)} SELECTs ` +
+        `${d.errors > 0 ? `, ${count(d.errors)} failed lookups (${d.firstError ?? '?'})` : ''}` +
+        `${downs(d) > 0 ? `; memcached servers marked down ${count(downs(d))} times (requests timed out: on a loaded machine, lookups then go to MySQL)` : ''}; MariaDB counted ${count(d.run.serverSelects)} SELECTs ` +
         `(the nodes sent ${count(nodeSql)} queries${d.run.watcherQueries > 0 ? `, the watcher ${count(d.run.watcherQueries)}` : ''}).`,
     );
   }
