@@ -192,6 +192,45 @@ export class DeadlineError extends AuthringError {
   }
 }
 
+/** A privilege the change-log triggers, or their installation, need and do not have. */
+export interface MissingPrivilege {
+  /** The privilege, as `GRANT` names it: `INSERT`, `SELECT`, `TRIGGER`, `CREATE`. */
+  readonly privilege: string;
+  /** The table it is needed on, `database.table`. */
+  readonly table: string;
+  /** The columns, when only they are needed (`SELECT` on the columns a trigger reads). */
+  readonly columns?: readonly string[];
+  /** Who needs it: the triggers' definer when they fire, or the installer. */
+  readonly why: string;
+}
+
+/**
+ * `install-triggers` refused before creating anything: the triggers run with their definer's
+ * privileges (the installing user's own, without its roles), and that user lacks some of what
+ * they need to write the change log, so every INSERT, UPDATE and DELETE on the lookup tables
+ * would fail. `missing` lists each privilege; the message includes the GRANT statements.
+ */
+export class TriggerPrivilegeError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_TRIGGER_PRIVILEGE';
+  /** The account the triggers would run as, `user@host` (MySQL's `CURRENT_USER()`). */
+  readonly definer: string;
+  /** Every privilege missing. */
+  readonly missing: readonly MissingPrivilege[];
+  constructor(definer: string, missing: readonly MissingPrivilege[]) {
+    const list = missing.map((m) => `${m.privilege}${m.columns ? ` (${m.columns.join(', ')})` : ''} on ${m.table} (${m.why})`);
+    const account = definer.replace(/^(.*)@([^@]*)$/, "'$1'@'$2'");
+    const grants = missing.map((m) => `GRANT ${m.privilege}${m.columns ? ` (${m.columns.join(', ')})` : ''} ON ${m.table} TO ${account};`);
+    super(
+      TriggerPrivilegeError.code,
+      `install-triggers refused, nothing was created: ${definer} lacks ${list.join('; ')}. ` +
+        `Grant them to the user itself, not through a role (triggers run without their definer's roles): ${grants.join(' ')}`,
+    );
+    this.definer = definer;
+    this.missing = missing;
+  }
+}
+
 /** Every error class by its code, for `instanceof`-free matching. */
 export const errors = {
   E_INVALID_ARGUMENT: InvalidArgumentError,
@@ -206,4 +245,5 @@ export const errors = {
   E_PARTIAL: PartialResultError,
   E_SOURCE_UNAVAILABLE: SourceUnavailableError,
   E_DEADLINE: DeadlineError,
+  E_TRIGGER_PRIVILEGE: TriggerPrivilegeError,
 } as const;

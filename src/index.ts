@@ -29,7 +29,9 @@ export {
   PartialResultError,
   SourceUnavailableError,
   DeadlineError,
+  TriggerPrivilegeError,
   type BatchFailure,
+  type MissingPrivilege,
 } from './errors.js';
 
 import { errors as coreErrors } from './errors.js';

@@ -26,8 +26,11 @@ const OPERATIONS: ReadonlyArray<[Operation, string]> = [
  * the watcher derives cache keys with the same collation rules as the lookups.
  */
 export function installStatements(tables: WatchedTables): string[] {
-  return [
-    `CREATE TABLE IF NOT EXISTS ${CHANGELOG_TABLE} (
+  return [CHANGELOG_DDL, WATCHER_DDL, ...triggerStatements(tables)];
+}
+
+/** The statement that creates the change log, if it does not exist. */
+export const CHANGELOG_DDL = `CREATE TABLE IF NOT EXISTS ${CHANGELOG_TABLE} (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   tbl VARCHAR(16) NOT NULL,
   username VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
@@ -35,14 +38,18 @@ export function installStatements(tables: WatchedTables): string[] {
   grp VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
   changed_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   KEY changed_at_idx (changed_at)
-)`,
-    `CREATE TABLE IF NOT EXISTS ${WATCHER_TABLE} (
+)`;
+
+/** The statement that creates the watcher table, if it does not exist. */
+export const WATCHER_DDL = `CREATE TABLE IF NOT EXISTS ${WATCHER_TABLE} (
   watcher_id VARCHAR(64) NOT NULL PRIMARY KEY,
   last_id BIGINT UNSIGNED NOT NULL,
   updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
-)`,
-    ...triggers(tables).flatMap(({ name, sql }) => [`DROP TRIGGER IF EXISTS ${name}`, sql]),
-  ];
+)`;
+
+/** Each trigger dropped if it exists and created again. */
+export function triggerStatements(tables: WatchedTables): string[] {
+  return triggers(tables).flatMap(({ name, sql }) => [`DROP TRIGGER IF EXISTS ${name}`, sql]);
 }
 
 /** The statements that remove the triggers (the change log and watcher tables stay, for audit). */

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { CHANGELOG_TABLE, removeTriggers } from '../../invalidation/index.js';
-import { withAuthCache } from '../auth.js';
 import { loadCliConfig } from '../config.js';
 import { withDeadline } from '../deadline.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
+import { withSqlClient } from '../mysql.js';
 import { globalOptions } from '../options.js';
-import { existingTriggers } from '../triggers.js';
+import { existingObjects } from '../triggers.js';
 
 /** Registers `authring remove-triggers`: drop the change-log triggers, idempotently. */
 export function registerRemoveTriggers(program: Command, io: CliIo): void {
@@ -16,9 +16,10 @@ export function registerRemoveTriggers(program: Command, io: CliIo): void {
       const global = globalOptions(command);
       const config = await loadCliConfig(global, io);
       const result = await withDeadline('remove-triggers', global.timeout, () =>
-        withAuthCache(config, async (auth) => {
-          const before = await existingTriggers(auth, global.timeout);
-          const triggers = await removeTriggers(auth);
+        withSqlClient(config, async (sql) => {
+          const before = (await existingObjects(sql, global.timeout)).triggers;
+          const tables = { group: config.lookups.group, credentials: config.lookups.credentials, address: config.lookups.address };
+          const triggers = await removeTriggers({ sql, tables }, { timeoutMs: global.timeout });
           return { removed: triggers.filter((t) => before.has(t)), absent: triggers.filter((t) => !before.has(t)) };
         }),
       );

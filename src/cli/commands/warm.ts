@@ -4,6 +4,7 @@ import { createMysqlPool } from '../../auth/auth-cache.js';
 import type { AuthringConfig } from '../../config/index.js';
 import { withAuthCache } from '../auth.js';
 import { loadCliConfig } from '../config.js';
+import { mysqlOptions } from '../mysql.js';
 import { CommandFailedError, InterruptedError } from '../errors.js';
 import { count, percent } from '../format.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
@@ -83,8 +84,7 @@ async function runWarm(
   io: CliIo,
   shouldStop: () => boolean,
 ): Promise<WarmResult> {
-  const { mysql } = config;
-  const pool = createMysqlPool({ host: mysql.host, port: mysql.port, user: mysql.user, password: mysql.password, database: mysql.database, poolSize: 2, connectTimeoutMs: mysql.connectTimeoutMs });
+  const pool = createMysqlPool(mysqlOptions(config, 2));
   try {
     return await withAuthCache(config, async (auth) => {
       const warmer = new Warmer(auth, pool, config, state, { batchSize: options.batchSize, concurrency: options.concurrency, batchTimeoutMs, statePath, shouldStop });

@@ -3,6 +3,7 @@ import { createMysqlPool } from '../../auth/auth-cache.js';
 import type { AuthringConfig } from '../../config/index.js';
 import { elapsedMs } from '../deadline.js';
 import { errorMessage } from '../errors.js';
+import { mysqlOptions } from '../mysql.js';
 import type { CheckResult } from './types.js';
 
 /** A table the lookups read, with the columns the config names. */
@@ -46,15 +47,7 @@ export async function probeMysql(config: AuthringConfig, timeoutMs: number): Pro
     columns: spec.columns,
     ...(error === undefined ? {} : { error }),
   });
-  const pool = createMysqlPool({
-    host: mysql.host,
-    port: mysql.port,
-    user: mysql.user,
-    password: mysql.password,
-    database: mysql.database,
-    poolSize: 1,
-    connectTimeoutMs: Math.min(mysql.connectTimeoutMs, timeoutMs),
-  });
+  const pool = createMysqlPool({ ...mysqlOptions(config, 1), connectTimeoutMs: Math.min(mysql.connectTimeoutMs, timeoutMs) });
   try {
     await select(pool, 'SELECT 1 AS ok', [], timeoutMs); // connects
     const start = performance.now();
