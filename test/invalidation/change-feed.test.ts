@@ -4,6 +4,7 @@ import { installTriggers, removeTriggers } from '../../src/invalidation/triggers
 import { ChangeWatcher } from '../../src/invalidation/watcher.js';
 import { createKamailioDatabase, digestHa1, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
+import { waitFor } from '../helpers/wait.js';
 import type { Question } from './observer-node.js';
 import { Observers } from './observers.js';
 
@@ -105,15 +106,16 @@ describe.skipIf(!ready)('invalidation from the database’s own change log', () 
     const position = watcher.savedPosition;
     expect(position).toBeGreaterThan(0);
     await db.query('INSERT INTO grp (username, domain, grp) VALUES (?, ?, ?)', ['alice', 'example.com', 'newgrp']);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Every node asks again and still gets the cached answer: nothing but the watcher invalidates.
+    await observers.waitForRounds(2);
     expect(observers.latest(0)).toEqual(['false', 'false']);
     watcher = await ChangeWatcher.start(auth, { watcherId: 'test', intervalMs: 50 });
     await observers.waitForAnswer(0, (a) => a === 'true', Date.now(), KEY_BOUND_MS + 1000);
     expect(watcher.savedPosition).toBeGreaterThan(position);
     // A second watcher with its own id applies everything again, harmlessly.
     const second = await ChangeWatcher.start(auth, { watcherId: 'second', intervalMs: 50 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(second.savedPosition).toBe(watcher.savedPosition);
+    expect(second.resumed).toBe(false);
+    await waitFor(() => second.savedPosition === watcher.savedPosition, 'the second watcher to apply the whole log');
     await second.stop();
     expect(observers.latest(0)).toEqual(['true', 'true']);
   });
@@ -122,20 +124,25 @@ describe.skipIf(!ready)('invalidation from the database’s own change log', () 
     const key = (await auth.keysFor({ user: 'carol', domain: 'example.com', group: 'ipauth' })).group ?? '';
     const owner = servers.find((s) => s.address === auth.cluster.serverFor(key));
     if (!owner) throw new Error('no owner');
+    const paused = Date.now();
     await owner.pause();
     try {
       // Nodes mark it down, fall back, and still answer from MySQL; then the change happens.
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      await observers.waitForServer(owner.address, 'down', paused);
       await change('DELETE FROM grp WHERE username = ? AND grp = ?', ['carol ', 'ipauth'], 5, 'false', 'fault');
-    } finally {
+    } catch (error) {
       await owner.resume();
+      throw error;
     }
     const resumed = Date.now();
-    // The paused server still holds "true" for carol; after it returns no node may read it.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await owner.resume();
+    // The paused server still holds "true" for carol; once every node has taken it back and
+    // asked again, none may have read it.
+    await observers.waitForServer(owner.address, 'up', resumed);
+    await observers.waitForRounds(2);
     expect(observers.answersSince(5, resumed)).not.toContain('true');
     expect(observers.latest(5)).toEqual(['false', 'false']);
-    expect(auth.cluster.stats().servers.every((s) => s.state === 'up')).toBe(true);
+    await waitFor(() => auth.cluster.stats().servers.every((s) => s.state === 'up'), 'the watcher’s cluster to take the server back');
   });
 
   it('keeps answering correctly when a memcached server is killed and restarted during changes', async () => {

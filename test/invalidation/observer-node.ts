@@ -1,7 +1,10 @@
 /**
  * A proxy node for the invalidation tests: asks its questions every `pollMs` through its own
  * AuthCache and prints one JSON line per question whenever the answer changes:
- * `{"q":0,"answer":"…","at":<ms since epoch>}`. Run with tsx; configuration as JSON in argv[2].
+ * `{"q":0,"answer":"…","at":<ms since epoch>}`; one line per round of questions asked,
+ * `{"round":n,"at":…}`; and one per memcached server it marks down or up,
+ * `{"server":"127.0.0.1:…","state":"down"|"up","at":…}`. Run with tsx; configuration as JSON in
+ * argv[2].
  */
 import { AuthCache } from '../../src/index.js';
 
@@ -35,7 +38,11 @@ async function main(): Promise<void> {
   });
   const { useChangeLogForRecovery } = await import('../../src/index.js');
   useChangeLogForRecovery(auth);
+  const say = (line: Record<string, unknown>): boolean => process.stdout.write(`${JSON.stringify({ ...line, at: Date.now() })}\n`);
+  auth.cluster.on('server-down', (server) => say({ server, state: 'down' }));
+  auth.cluster.on('server-up', (server) => say({ server, state: 'up' }));
   const last = new Map<number, string>();
+  let round = 0;
   let stopping = false;
   process.on('SIGTERM', () => (stopping = true));
   process.stdin.on('end', () => (stopping = true));
@@ -46,12 +53,14 @@ async function main(): Promise<void> {
         const value = await answer(auth, question);
         if (last.get(q) !== value) {
           last.set(q, value);
-          process.stdout.write(`${JSON.stringify({ q, answer: value, at: Date.now() })}\n`);
+          say({ q, answer: value });
         }
       } catch (error) {
-        process.stdout.write(`${JSON.stringify({ q, error: (error as Error).message, at: Date.now() })}\n`);
+        say({ q, error: (error as Error).message });
       }
     }
+    round += 1;
+    say({ round });
     await new Promise((resolve) => setTimeout(resolve, config.pollMs));
   }
   await auth.close();
