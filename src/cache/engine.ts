@@ -173,11 +173,14 @@ export class ReadThroughCache {
     }
   }
 
-  /** Places a lease marker at `key` for a load ending by `deadline`; its CAS token, or undefined when the key is taken. */
+  /**
+   * Places a lease marker at `key`; its CAS token, or undefined when the key is taken. The lease
+   * holds for `leaseMs`: a loader may run past the caller's deadline (it then fills the cache for
+   * the next caller), so only `leaseMs`, kept above the loader's own timeout, bounds it.
+   */
   private takeLease(key: string, deadline: number): Promise<bigint | undefined> {
-    const now = this.options.now();
-    const holdMs = Math.max(1, Math.min(this.options.leaseMs, deadline - now));
-    const marker = encodeLease(this.options.codec, key, { startedAt: now, holdMs, expectMs: this.loadTimes.expectedMs });
+    const holdMs = this.options.leaseMs;
+    const marker = encodeLease(this.options.codec, key, { startedAt: this.options.now(), holdMs, expectMs: this.loadTimes.expectedMs });
     return this.store.addItem(key, marker, {
       // Gone soon after its hold even if nobody takes it over; waiters judge it by its hold.
       ttl: Math.ceil(holdMs / 1000) + 2,

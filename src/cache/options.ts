@@ -23,11 +23,11 @@ export interface ReadThroughOptions {
   /** Milliseconds each memcached request may take within the deadline. @default 250 */
   readonly cacheTimeoutMs?: number;
   /**
-   * Longest a lease holds off other nodes missing the same key, in milliseconds. A leader's lease
-   * lasts as long as its remaining deadline (the load cannot take longer), capped at this; nodes
-   * finding it wait for its result as long as their own deadline allows, and take the lease over
-   * only once it is abandoned (still in place past its leader's deadline: the leader died). A
-   * marker claiming more is honoured this long at most. @default 2000
+   * Milliseconds a lease holds off other nodes missing the same key while its leader loads:
+   * keep it above the loader's own timeout (a load may outlive the caller's deadline). Nodes
+   * finding the lease wait for its result as long as their own deadline allows, and take it over
+   * only once it is abandoned (still in place past its hold: the leader died). A marker claiming
+   * a longer hold is honoured this long at most. @default 2000
    */
   readonly leaseMs?: number;
   /**

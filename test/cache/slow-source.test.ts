@@ -85,9 +85,9 @@ describe.skipIf(!needBinary('memcached'))('a slow source: nodes wait for the lea
     }
   });
 
-  it('takes over a lease whose leader was killed once the leader’s deadline has passed, and stores the result', async () => {
+  it('takes over a lease whose leader was killed once its hold (lease_ms) has passed, and stores the result', async () => {
     const shared = key('killed');
-    const leader = node(addresses, shared, 'A', -1, '{ deadlineMs: 1500 }');
+    const leader = node(addresses, shared, 'A', -1, '{ leaseMs: 1500 }');
     const cluster = new MemcacheCluster({ servers: addresses });
     try {
       await leader.waitFor('ready', true);
