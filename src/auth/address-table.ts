@@ -9,6 +9,29 @@ export interface AddressRow {
   readonly tag: string | null;
 }
 
+/**
+ * The rows of a cached address table, or undefined when `text` is not what the address lookup
+ * stores (a JSON array of rows with numeric group, mask and port, a string ip, a string or null tag).
+ */
+export function parseAddressRows(text: string): AddressRow[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  const rows: AddressRow[] = [];
+  for (const item of parsed as unknown[]) {
+    if (typeof item !== 'object' || item === null) return undefined;
+    const { group, ip, mask, port, tag } = item as Record<string, unknown>;
+    if (typeof group !== 'number' || typeof mask !== 'number' || typeof port !== 'number' || typeof ip !== 'string') return undefined;
+    if (tag !== null && typeof tag !== 'string') return undefined;
+    rows.push({ group, ip, mask, port, tag });
+  }
+  return rows;
+}
+
 interface Subnet {
   readonly address: IpAddress;
   readonly mask: number;

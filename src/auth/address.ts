@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
 import { SingleFlight } from '../cache/single-flight.js';
-import { AddressTable, type AddressRow } from './address-table.js';
+import { AddressTable, parseAddressRows, type AddressRow } from './address-table.js';
 import type { KeySpace } from './key-space.js';
 import type { LookupDeadline } from './lookup-deadline.js';
 import { identifier, type SqlClient } from './sql.js';
@@ -17,6 +17,8 @@ import type { AddressTableColumns } from './tables.js';
 export class AddressLookup {
   private table: AddressTable | undefined;
   private text: string | undefined;
+  /** The rows of the last entry the validator accepted, so a changed table is parsed once. */
+  private validated: { readonly text: string; readonly rows: AddressRow[] } | undefined;
   private checkedAt = -Infinity;
   private readonly refresh = new SingleFlight<AddressTable>();
   private readonly sql: string;
@@ -58,10 +60,12 @@ export class AddressLookup {
     }
     return this.refresh.run('table', async () => {
       try {
-        const text = await this.space.lookup(this.engine, 'address', ['table'], () => this.load(), deadline, status);
+        const text = await this.space.lookup(this.engine, 'address', ['table'], () => this.load(), deadline, status, (t) => this.validate(t));
         if (text !== this.text || !this.table) {
-          this.table = new AddressTable(text === null ? [] : (JSON.parse(text) as AddressRow[]));
+          const rows = text === null ? [] : this.validated?.text === text ? this.validated.rows : parseAddressRows(text);
+          this.table = new AddressTable(rows ?? []);
           this.text = text ?? undefined;
+          this.validated = undefined;
         }
       } catch (error) {
         if (!this.table) throw error;
@@ -70,6 +74,14 @@ export class AddressLookup {
       this.checkedAt = this.now();
       return this.table;
     }).promise;
+  }
+
+  /** True when `text` is a table entry this lookup could have written; the table in use needs no second look. */
+  private validate(text: string): boolean {
+    if (text === this.text) return true;
+    const rows = parseAddressRows(text);
+    if (rows) this.validated = { text, rows };
+    return rows !== undefined;
   }
 
   /** Reads the table; the query may outlive the caller's deadline and then fills the cache. */

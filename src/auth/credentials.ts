@@ -58,13 +58,8 @@ export class CredentialsLookup {
     const parts = await this.parts(user, domain, deadline);
     if (!isKeyed(parts)) return undefined;
     const value = await this.lookup(user, domain, parts, deadline, status);
-    if (value === null) return undefined;
-    const credentials = decodeCredentials(value);
-    if (credentials !== undefined) return credentials;
-    // No writer produces such an entry (corrupted, or foreign): drop it and ask MySQL again.
-    await this.engine.invalidate(await this.space.key('cred', parts));
-    const reloaded = await this.lookup(user, domain, parts, deadline, status);
-    return reloaded === null ? undefined : decodeCredentials(reloaded);
+    // The engine served nothing decodeCredentials refuses (such an entry is a counted miss, replaced).
+    return value === null ? undefined : decodeCredentials(value);
   }
 
   private async lookup(user: string, domain: string, parts: string[], deadline: LookupDeadline, status?: LookupStatus): Promise<string | null> {
@@ -86,6 +81,9 @@ export class CredentialsLookup {
       },
       deadline,
       status,
+      // Corrupted or foreign entries (no writer produces them) are misses, replaced.
+      (text) => decodeCredentials(text) !== undefined,
     );
   }
 }
+

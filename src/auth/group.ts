@@ -64,6 +64,8 @@ export class GroupLookup {
       },
       deadline,
       status,
+      // A member is `1`; a non-member is a negative entry, never a value.
+      (text) => text === '1',
     );
     return value === '1';
   }

@@ -2,6 +2,7 @@ import type { LookupStatus, Loader, ReadThroughCache } from '../cache/engine.js'
 import type { CachedValue } from '../cache/codec.js';
 import type { NamespaceGeneration } from '../cache/namespace.js';
 import { DeadlineError } from '../errors.js';
+import type { Validator } from '../cache/options.js';
 import { cacheKey } from './cache-key.js';
 import type { LookupDeadline } from './lookup-deadline.js';
 
@@ -25,7 +26,8 @@ export class KeySpace {
   /**
    * Looks a question up through the engine, within what is left of the lookup's deadline; when
    * the generation cannot be read (memcached failing), the question goes to MySQL without the
-   * cache rather than failing.
+   * cache rather than failing. `validate` tells a cached value of this kind from a malformed one
+   * (see `ReadThroughOptions.validate`).
    */
   async lookup(
     engine: ReadThroughCache,
@@ -34,6 +36,7 @@ export class KeySpace {
     loader: Loader,
     deadline: LookupDeadline,
     status?: LookupStatus,
+    validate?: Validator,
   ): Promise<CachedValue> {
     const unversioned = cacheKey(this.keyPrefix, kind, ...parts);
     let key: string;
@@ -43,7 +46,7 @@ export class KeySpace {
       if (error instanceof DeadlineError) throw error;
       return engine.loadUncached(unversioned, loader, { status, deadlineMs: this.left(unversioned, deadline) });
     }
-    return engine.getOrLoad(key, loader, { status, deadlineMs: this.left(key, deadline) });
+    return engine.getOrLoad(key, loader, { status, validate, deadlineMs: this.left(key, deadline) });
   }
 
   /** What the engine may still spend; a deadline already past fails here. */

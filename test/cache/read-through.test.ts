@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedCodec } from '../../src/cache/codec.js';
 import type { CacheCounters } from '../../src/cache/counters.js';
@@ -5,6 +6,7 @@ import { ReadThroughCache, type LookupStatus } from '../../src/cache/engine.js';
 import { LEASE_FLAGS } from '../../src/cache/lease.js';
 import { MemcacheCluster } from '../../src/cluster/cluster.js';
 import { DeadlineError, SourceUnavailableError } from '../../src/errors.js';
+import { registerMetrics } from '../../src/metrics/prometheus.js';
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
 import { rawGet, rawTtl } from '../helpers/text-protocol.js';
 import { MemcachedWatch } from '../helpers/memcached-watch.js';
@@ -169,6 +171,30 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     await cluster.set(key('plain'), '1');
     expect(await cache.getOrLoad(key('plain'), async () => null)).toBeNull();
     expect(cache.counters.forged).toBe(3);
+  });
+
+  it('treats a value its validator refuses as a miss: counted, exposed, replaced', async () => {
+    run++;
+    const isNumber = (text: string): boolean => /^\d+$/.test(text);
+    const cache = new ReadThroughCache(cluster, { validate: isNumber });
+    await cluster.set(key('bad'), 'not a number');
+    await cluster.set(key('throws'), '7');
+    await cluster.set(key('negative'), '');
+    const status: LookupStatus = {};
+    expect(await cache.getOrLoad(key('bad'), async () => '42', { status })).toBe('42');
+    expect(status.source).toBe('source');
+    expect((await rawGet(portOf(key('bad')), key('bad')))?.value).toBe('42');
+    expect(await cache.getOrLoad(key('bad'), async () => '43')).toBe('42');
+    // A throwing validator refuses; the per-call validator overrides the engine's.
+    const refuse = (): boolean => {
+      throw new Error('cannot parse');
+    };
+    expect(await cache.getOrLoad(key('throws'), async () => '8', { validate: refuse })).toBe('8');
+    // Negative entries are not values: no validator is asked about them.
+    expect(await cache.getOrLoad(key('negative'), async () => 'x', { validate: refuse })).toBeNull();
+    expect(cache.counters).toMatchObject({ malformed: 2, hits: 1, negativeHits: 1, loads: 2 });
+    const registry = registerMetrics({ engine: cache, cluster }, { registry: new Registry() });
+    expect(await registry.metrics()).toMatch(/^authring_malformed_entries_total 2$/m);
   });
 
   it('keeps serving cached answers when the source is down, and fails a miss with a typed error', async () => {
