@@ -231,6 +231,27 @@ export class TriggerPrivilegeError extends AuthringError {
   }
 }
 
+/**
+ * A Kamailio node's RPC interface (jsonrpcs) did not do what authring asked: it did not answer in
+ * time, could not be reached, or answered with a fault (`fault` holds its code and message).
+ */
+export class KamailioRpcError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_KAMAILIO_RPC';
+  /** The node's name in the cluster config. */
+  readonly node: string;
+  /** The RPC method, e.g. `htable.delete`. */
+  readonly method: string;
+  /** The fault Kamailio answered with, if it answered. */
+  readonly fault: { readonly code: number; readonly message: string } | undefined;
+  constructor(node: string, method: string, message: string, details: { fault?: { code: number; message: string }; cause?: unknown } = {}) {
+    super(KamailioRpcError.code, `Kamailio node ${node}: ${method}: ${message}`, { cause: details.cause });
+    this.node = node;
+    this.method = method;
+    this.fault = details.fault;
+  }
+}
+
 /** Every error class by its code, for `instanceof`-free matching. */
 export const errors = {
   E_INVALID_ARGUMENT: InvalidArgumentError,
@@ -246,4 +267,5 @@ export const errors = {
   E_SOURCE_UNAVAILABLE: SourceUnavailableError,
   E_DEADLINE: DeadlineError,
   E_TRIGGER_PRIVILEGE: TriggerPrivilegeError,
+  E_KAMAILIO_RPC: KamailioRpcError,
 } as const;

@@ -30,6 +30,7 @@ export {
   SourceUnavailableError,
   DeadlineError,
   TriggerPrivilegeError,
+  KamailioRpcError,
   type BatchFailure,
   type MissingPrivilege,
 } from './errors.js';
@@ -49,5 +50,6 @@ export const errors = {
 export { authCacheOptions, createAuthCache } from './auth/from-config.js';
 export { ProxyNode, type ProxyNodeOptions, type ProxyNodeEvents } from './runtime/proxy-node.js';
 export { registerMetrics, type MetricsSource, type MetricsOptions } from './metrics/prometheus.js';
+export { registerKamailioMetrics, type KamailioMetricsSource } from './metrics/kamailio.js';
 export * from './invalidation/index.js';
 export * from './kamailio/index.js';

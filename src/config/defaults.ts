@@ -3,6 +3,7 @@ import type {
   CacheConfig,
   CredentialsLookupConfig,
   GroupLookupConfig,
+  KamailioConfig,
   MemcachedConfig,
   MetricsConfig,
   MysqlConfig,
@@ -82,3 +83,14 @@ export const ADDRESS_LOOKUP_DEFAULTS: AddressLookupConfig = {
 
 /** Defaults of `metrics:`. */
 export const METRICS_DEFAULTS: MetricsConfig = { prefix: 'authring_' };
+
+/** Defaults of `kamailio:` (no nodes: nothing to tell). An htable's `ttl_s` defaults to `cache.ttl_s`. */
+export const KAMAILIO_DEFAULTS: KamailioConfig = {
+  nodes: [],
+  htables: [],
+  rpcTimeoutMs: 1000,
+  rpcAttempts: 3,
+  retryIntervalMs: 1000,
+  addressReload: true,
+  rpcClients: ['127.0.0.1'],
+};

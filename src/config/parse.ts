@@ -2,13 +2,14 @@ import { ConfigContext, type Env } from './context.js';
 import { METRICS_DEFAULTS } from './defaults.js';
 import { MapReader } from './reader.js';
 import { CACHE_KEYS, readCache } from './sections/cache.js';
+import { KAMAILIO_KEYS, readKamailio } from './sections/kamailio.js';
 import { LOOKUPS_KEYS, readLookups } from './sections/lookups.js';
 import { MEMCACHED_KEYS, readMemcached } from './sections/memcached.js';
 import { MYSQL_KEYS, readMysql } from './sections/mysql.js';
 import type { AuthringConfig, MetricsConfig } from './types.js';
 
 /** The top-level keys of a config file. */
-export const TOP_LEVEL_KEYS = ['memcached', 'mysql', 'cache', 'lookups', 'metrics'] as const;
+export const TOP_LEVEL_KEYS = ['memcached', 'mysql', 'cache', 'lookups', 'metrics', 'kamailio'] as const;
 
 const METRICS_KEYS = ['prefix'] as const;
 
@@ -39,9 +40,10 @@ export function parseConfig(text: string, fileName: string, env: Env = process.e
   const cache = readCache(ctx, cacheSection);
   const lookups = readLookups(root.map('lookups', LOOKUPS_KEYS));
   const metrics = readMetrics(root.map('metrics', METRICS_KEYS));
+  const kamailio = readKamailio(ctx, root.map('kamailio', KAMAILIO_KEYS), cache.ttlSeconds);
   warnLeaseShorterThanQuery(ctx, cacheSection, mysqlSection, cache.leaseMs, mysql.queryTimeoutMs);
   ctx.throwIfIssues();
-  return { file: fileName, memcached, mysql, cache, lookups, metrics, warnings: ctx.warningList() };
+  return { file: fileName, memcached, mysql, cache, lookups, metrics, kamailio, warnings: ctx.warningList() };
 }
 
 function readMetrics(section: MapReader<(typeof METRICS_KEYS)[number]>): MetricsConfig {

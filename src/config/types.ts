@@ -151,6 +151,62 @@ export interface LookupsConfig {
   readonly address: AddressLookupConfig;
 }
 
+/** How authring reaches one Kamailio node's RPC interface (Kamailio's jsonrpcs module). */
+export type KamailioRpcConfig =
+  /** jsonrpcs over xhttp: `rpc: http://host:port/path`. */
+  | { readonly transport: 'http'; readonly url: string }
+  /**
+   * jsonrpcs's FIFO on this host: `rpc: fifo:/path`; replies come through a FIFO authring creates
+   * in `replyDir` (jsonrpcs's `fifo_reply_dir`).
+   */
+  | { readonly transport: 'fifo'; readonly path: string; readonly replyDir: string };
+
+/** One entry of `kamailio.nodes:`. */
+export interface KamailioNodeConfig {
+  /** `name`: how events, metrics and errors name the node; unique. */
+  readonly name: string;
+  /** `rpc` (and `reply_dir` for a FIFO). */
+  readonly rpc: KamailioRpcConfig;
+}
+
+/** What one Kamailio `htable` caches, and how its keys are built. */
+export interface KamailioHtableConfig {
+  /** `name`: the htable (`$sht(name=>…)`). */
+  readonly name: string;
+  /** `lookup`: `group` (answers of `is_user_in` for `group`) or `credentials` (a subscriber's HA1 or row). */
+  readonly lookup: 'group' | 'credentials';
+  /** `group`: the group, for `lookup: group`. */
+  readonly group: string | undefined;
+  /** `key`: the key with `{user}`, `{domain}`, `{group}` placeholders, e.g. `{user}::ipauth` for `$fU::ipauth`. */
+  readonly key: string;
+  /**
+   * `names`: `folded` when the route keys by the name folded as the database compares it (the
+   * generated route does), so one exact delete covers every spelling; `as-written` (`$fU` as the
+   * request spells it) makes a change flush the table. @default 'as-written'
+   */
+  readonly names: 'folded' | 'as-written';
+  /** `ttl_s`: the generated route's `autoexpire`. @default cache.ttl_s */
+  readonly ttlSeconds: number;
+}
+
+/** `kamailio:` — Kamailio nodes whose own in-memory caches authring invalidates over RPC. */
+export interface KamailioConfig {
+  /** `nodes`: the Kamailio nodes to tell. @default [] */
+  readonly nodes: readonly KamailioNodeConfig[];
+  /** `htables`: the htables those nodes cache lookups in. @default [] */
+  readonly htables: readonly KamailioHtableConfig[];
+  /** `rpc_timeout_ms`: milliseconds one RPC may take. @default 1000 */
+  readonly rpcTimeoutMs: number;
+  /** `rpc_attempts`: tries of one RPC before the node is marked behind (then its tables are flushed once it answers). @default 3 */
+  readonly rpcAttempts: number;
+  /** `retry_interval_ms`: milliseconds between tries, and between probes of a node marked behind. @default 1000 */
+  readonly retryIntervalMs: number;
+  /** `address_reload`: run `permissions.addressReload` on every node when the address table changes. @default true */
+  readonly addressReload: boolean;
+  /** `rpc_clients`: the addresses the generated RPC listener accepts requests from (the watcher's). @default ['127.0.0.1'] */
+  readonly rpcClients: readonly string[];
+}
+
 /** `metrics:` */
 export interface MetricsConfig {
   /** `prefix`: prepended to every metric name; a Prometheus name prefix. @default 'authring_' */
@@ -171,6 +227,8 @@ export interface AuthringConfig {
   readonly lookups: LookupsConfig;
   /** Metric naming. */
   readonly metrics: MetricsConfig;
+  /** Kamailio nodes told to drop what changed. */
+  readonly kamailio: KamailioConfig;
   /** Legal but risky settings, each `file:line:column: field: why`. Never thrown; log them. */
   readonly warnings: readonly string[];
 }

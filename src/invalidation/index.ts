@@ -3,3 +3,7 @@ export { ChangeWatcher, type ChangeWatcherOptions, type AppliedBatch, type Chang
 export { installTriggers, removeTriggers } from './triggers.js';
 export { installStatements, removeStatements, CHANGELOG_TABLE, WATCHER_TABLE, type WatchedTables } from './change-log-sql.js';
 export { useChangeLogForRecovery, readChanges, keysOfChanges, type Change } from './changes.js';
+export { KamailioNodes, type KamailioNodesEvents, type KamailioNodesOptions } from './kamailio-nodes.js';
+export type { KamailioNodeState, KamailioNodeStats, KamailioNodeEvents } from './kamailio-node.js';
+export { KamailioPlanner, type KamailioIntent, type KamailioOperation } from './kamailio-plan.js';
+export { kamailioRpc, type KamailioRpc, type RpcParam } from './kamailio-rpc.js';

@@ -3,6 +3,7 @@ import type { AuthCache } from '../auth/auth-cache.js';
 import { identifier } from '../auth/sql.js';
 import { AuthringError } from '../errors.js';
 import { sleep } from '../cache/lease.js';
+import type { KamailioNodes } from './kamailio-nodes.js';
 
 /** Options of {@link Invalidator}. */
 export interface InvalidatorOptions {
@@ -10,6 +11,8 @@ export interface InvalidatorOptions {
   readonly attempts?: number;
   /** Milliseconds before the first retry; doubles each time. @default 50 */
   readonly retryDelayMs?: number;
+  /** Kamailio nodes to tell as well (their htables and address tables); see `KamailioNodes`. */
+  readonly kamailio?: KamailioNodes;
 }
 
 /** Some keys could not be deleted after every retry; `keys` says which, so nothing is dropped silently. */
@@ -32,6 +35,7 @@ export class InvalidationError extends AuthringError {
 export class Invalidator {
   private readonly attempts: number;
   private readonly retryDelayMs: number;
+  private readonly kamailio: KamailioNodes | undefined;
 
   constructor(
     private readonly auth: AuthCache,
@@ -39,11 +43,13 @@ export class Invalidator {
   ) {
     this.attempts = options.attempts ?? 5;
     this.retryDelayMs = options.retryDelayMs ?? 50;
+    this.kamailio = options.kamailio;
   }
 
   /** One group membership answer. */
   async invalidateGroup(user: string, domain: string, group: string): Promise<void> {
     const { group: key } = await this.auth.keysFor({ user, domain, group });
+    this.kamailio?.tell([{ kind: 'group', user, domain, group }]);
     await this.deleteAll(key === undefined ? [] : [key]);
   }
 
@@ -56,11 +62,13 @@ export class Invalidator {
     const groups = await this.knownGroups();
     const keys = await Promise.all(groups.map(async (group) => (await this.auth.keysFor({ user, domain, group })).group ?? ''));
     keys.push((await this.auth.keysFor({ user, domain })).credentials);
+    this.kamailio?.tell([{ kind: 'user', user, domain }]);
     await this.deleteAll(keys.filter((key) => key !== ''));
   }
 
   /** The address table: every node re-reads it within its address check interval. */
   async invalidateAddresses(): Promise<void> {
+    this.kamailio?.tell([{ kind: 'addresses' }]);
     await this.deleteAll([await this.auth.addressKey()]);
     this.auth.forgetAddressTable();
   }
@@ -68,6 +76,7 @@ export class Invalidator {
   /** Everything in the namespace, in O(1): bumps the generation. Resolves with the new one. */
   async invalidateNamespace(): Promise<bigint> {
     const generation = await this.auth.keySpace.generation.bump();
+    this.kamailio?.tell([{ kind: 'everything' }]);
     this.auth.forgetAddressTable();
     return generation;
   }

@@ -5,6 +5,8 @@ import { AuthringError } from '../errors.js';
 import { CHANGELOG_TABLE, WATCHER_TABLE } from './change-log-sql.js';
 import { Invalidator } from './invalidator.js';
 import { keysOfChanges, readChanges, useChangeLogForRecovery } from './changes.js';
+import { KamailioPlanner } from './kamailio-plan.js';
+import type { KamailioNodes } from './kamailio-nodes.js';
 
 /** Options of {@link ChangeWatcher.start}. */
 export interface ChangeWatcherOptions {
@@ -26,6 +28,12 @@ export interface ChangeWatcherOptions {
   readonly retentionMs?: number;
   /** The clock gaps and pruning are timed by (ms since the epoch); tests pass a fake one. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Kamailio nodes to tell what each batch changed (in the background: a slow node never holds up
+   * the watcher). At start they are told to drop every configured table, since deletes may have
+   * been lost while no watcher ran.
+   */
+  readonly kamailio?: KamailioNodes;
 }
 
 /** One applied batch. */
@@ -74,7 +82,8 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
   private stopped = false;
   private lastPrune = 0;
   private readonly invalidator: Invalidator;
-  private readonly options: Required<ChangeWatcherOptions>;
+  private readonly options: Required<Omit<ChangeWatcherOptions, 'kamailio'>>;
+  private readonly kamailio: KamailioNodes | undefined;
 
   private constructor(
     private readonly auth: AuthCache,
@@ -89,13 +98,15 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
       retentionMs: options.retentionMs ?? 86_400_000,
       now: options.now ?? Date.now,
     };
-    this.invalidator = new Invalidator(auth);
+    this.kamailio = options.kamailio;
+    this.invalidator = new Invalidator(auth, options.kamailio === undefined ? {} : { kamailio: options.kamailio });
   }
 
   /** Loads the saved position and starts polling. */
   static async start(auth: AuthCache, options: ChangeWatcherOptions = {}): Promise<ChangeWatcher> {
     const watcher = new ChangeWatcher(auth, options);
     useChangeLogForRecovery(auth);
+    watcher.kamailio?.tell([{ kind: 'everything' }]);
     await watcher.loadPosition();
     watcher.schedule(0);
     return watcher;
@@ -127,6 +138,7 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
     }
     const keys = await keysOfChanges(this.auth, changes);
     await this.invalidator.deleteAll(keys);
+    this.kamailio?.tell(KamailioPlanner.intentsOf(changes));
     const now = this.options.now();
     for (const change of changes) this.applied.set(change.id, now);
     if (changes.some((change) => change.tbl === 'address')) this.auth.forgetAddressTable();

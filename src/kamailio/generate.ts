@@ -11,6 +11,7 @@ import { checkFolding, describeFile, parseListen, type KamailioCaseFolding } fro
 import { generateCredentialsRoutes } from './credentials-route.js';
 import { KamailioConfigError } from './errors.js';
 import { checkGroups, groupRouteLines } from './group-route.js';
+import { pickNode, rpcListenerLines } from './rpc-listener.js';
 import type { KamailioSourceConfig } from './source-config.js';
 
 /** Options of {@link kamailioConfig}. */
@@ -34,6 +35,11 @@ export interface KamailioConfigOptions {
    * whose misses query MySQL through this sqlops connection.
    */
   readonly credentials?: { readonly sqlConnection: string };
+  /**
+   * Also generate the RPC listener of this node of `kamailio.nodes` (the only one when the name is
+   * omitted), so authring can reload its address table (`permissions.addressReload`).
+   */
+  readonly rpcListener?: { readonly node?: string };
 }
 
 /**
@@ -68,6 +74,9 @@ export function kamailioConfig(config: KamailioSourceConfig, options: KamailioCo
   const folding = checkFolding(options.caseFolding ?? 'upper');
   const groups = checkGroups(options.groups);
   if (groups.length === 0 && options.credentials === undefined) throw new KamailioConfigError('groups', 'name at least one group');
+  const kamailio = config.kamailio;
+  if (options.rpcListener !== undefined && kamailio === undefined) throw new KamailioConfigError('kamailio', 'is needed for the RPC listener');
+  const listener = options.rpcListener === undefined || kamailio === undefined ? [] : rpcListenerLines(kamailio, pickNode(kamailio, options.rpcListener.node));
   const routes = [
     ...(groups.length > 0 ? groupRouteLines(config, groups, folding) : []),
     ...(options.credentials === undefined
@@ -102,6 +111,7 @@ export function kamailioConfig(config: KamailioSourceConfig, options: KamailioCo
     'modparam("memcached", "stringify", 1)',
     `modparam("memcached", "timeout", ${config.memcached.connectTimeoutMs})`,
     '',
+    ...listener,
     ...routes,
   ];
   return lines.join('\n');

@@ -8,4 +8,5 @@ export { KAMAILIO_ROUTE, KAMAILIO_GROUP_VAR, KAMAILIO_RC, KAMAILIO_NEGATIVE_VALU
 export { KAMAILIO_CREDENTIALS_ROUTES, KAMAILIO_REALM_VAR } from './credentials-route.js';
 export type { KamailioCaseFolding } from './cfg-text.js';
 export type { KamailioSourceConfig } from './source-config.js';
+export { kamailioHtableConfig, htableRouteName, HTABLE_VALUES, type KamailioHtableOptions } from './htable.js';
 export { KamailioConfigError } from './errors.js';

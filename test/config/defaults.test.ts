@@ -143,5 +143,6 @@ describe('input forms', () => {
     expect(config.cache).toEqual(defaults.cache);
     expect(config.lookups).toEqual(defaults.lookups);
     expect(config.metrics).toEqual(defaults.metrics);
+    expect(config.kamailio).toEqual(defaults.kamailio);
   });
 });

@@ -85,8 +85,8 @@ export const REQUEST_START = [
 
 /** Options of {@link cfgPreamble}. */
 export interface CfgPreambleOptions {
-  /** More `listen=` values (e.g. a TCP socket for xhttp); TCP stays disabled without one. */
-  readonly listen?: readonly string[];
+  /** Leave TCP enabled (for a fragment that adds an xhttp listener on 127.0.0.1). @default false */
+  readonly tcp?: boolean;
 }
 
 /**
@@ -95,15 +95,11 @@ export interface CfgPreambleOptions {
  * DB_URL and GROUP_USE_DOMAIN).
  */
 export function cfgPreamble(options: CfgPreambleOptions = {}): string {
-  const extra = options.listen ?? [];
-  for (const listen of extra) {
-    if (!/^(tcp|udp):127\.0\.0\.1:(\d+|\{\{[A-Z_]+\}\})$/.test(listen)) throw new Error(`test cfgs listen on 127.0.0.1 only, not ${listen}`);
-  }
   return [
     'debug={{DEBUG}}',
     'log_stderror=yes',
     'children=2',
-    ...(extra.some((l) => l.startsWith('tcp:')) ? ['tcp_children=2'] : ['disable_tcp=yes']),
+    ...(options.tcp === true ? ['tcp_children=2'] : ['disable_tcp=yes']),
     'disable_sctp=yes',
     'auto_aliases=no',
     'dns=no',
@@ -111,7 +107,6 @@ export function cfgPreamble(options: CfgPreambleOptions = {}): string {
     'dns_try_ipv6=no',
     'use_dns_cache=no',
     'listen=udp:127.0.0.1:{{PORT}}',
-    ...extra.map((l) => `listen=${l}`),
     '',
     'loadmodule "db_mysql.so"',
     'loadmodule "sl.so"',

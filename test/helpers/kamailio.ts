@@ -287,6 +287,19 @@ export class KamailioProcess {
     return this.child.pid;
   }
 
+  /**
+   * Freezes every process of this Kamailio (SIGSTOP to its process group): sockets stay open, the
+   * kernel still accepts connections and queues requests, nothing is answered.
+   */
+  pause(): void {
+    killGroup(this.child, 'SIGSTOP');
+  }
+
+  /** Thaws what {@link pause} froze (SIGCONT to the process group). */
+  resume(): void {
+    killGroup(this.child, 'SIGCONT');
+  }
+
   /** Index of `group` in {@link groups} (the X-GI header value), or undefined. */
   groupIndex(group: string): number | undefined {
     return this.groupIndexes.get(group);
@@ -330,6 +343,7 @@ export class KamailioProcess {
    */
   async stop(): Promise<void> {
     if (this.running) {
+      this.resume();
       try {
         this.child.kill('SIGTERM');
       } catch {

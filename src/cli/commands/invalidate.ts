@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { AuthCache } from '../../auth/auth-cache.js';
 import { Invalidator } from '../../invalidation/index.js';
 import { withAuthCache } from '../auth.js';
+import { CommandFailedError } from '../errors.js';
+import { describeNode, kamailioNodes } from '../kamailio-nodes.js';
 import { loadCliConfig } from '../config.js';
 import { withDeadline } from '../deadline.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
@@ -72,7 +74,29 @@ export function registerInvalidate(program: Command, io: CliIo): void {
 async function run(command: Command, io: CliIo, invalidate: (invalidator: Invalidator, auth: AuthCache) => Promise<Done>): Promise<void> {
   const global = globalOptions(command);
   const config = await loadCliConfig(global, io);
-  const done = await withDeadline('invalidate', global.timeout, () => withAuthCache(config, (auth) => invalidate(new Invalidator(auth), auth)));
-  if (global.json) await writeJson(io.stdout, done.json);
-  else await writeLine(io.stdout, done.text);
+  const { done, nodes } = await withDeadline('invalidate', global.timeout, () =>
+    withAuthCache(config, async (auth) => {
+      // The Kamailio nodes of the config are told too, and waited for (a node that does not
+      // answer after its tries is reported, and fails the command).
+      const kamailio = await kamailioNodes(auth, config);
+      try {
+        const result = await invalidate(new Invalidator(auth, kamailio === undefined ? {} : { kamailio }), auth);
+        return { done: result, nodes: (await kamailio?.settled()) ?? [] };
+      } finally {
+        await kamailio?.close();
+      }
+    }),
+  );
+  const missed = nodes.filter((node) => node.state !== 'up');
+  if (global.json) {
+    await writeJson(io.stdout, { ...done.json, ...(nodes.length === 0 ? {} : { kamailio: nodes.map((n) => ({ node: n.name, told: n.state === 'up', ...(n.lastError === undefined || n.state === 'up' ? {} : { error: n.lastError }) })) }) });
+  } else {
+    await writeLine(io.stdout, done.text);
+    for (const node of nodes) await writeLine(io.stdout, describeNode(node));
+  }
+  if (missed.length > 0) {
+    throw new CommandFailedError(
+      `Kamailio node${missed.length === 1 ? '' : 's'} ${missed.map((n) => n.name).join(', ')} did not answer: their caches still hold what changed; run this again once they answer`,
+    );
+  }
 }

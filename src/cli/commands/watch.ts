@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import type { AuthCache } from '../../auth/auth-cache.js';
 import { createAuthCache } from '../../auth/from-config.js';
 import type { AuthringConfig } from '../../config/index.js';
-import { ChangeWatcher, type AppliedBatch } from '../../invalidation/index.js';
+import { ChangeWatcher, type AppliedBatch, type KamailioNodes } from '../../invalidation/index.js';
 import { loadCliConfig } from '../config.js';
 import { withDeadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import { toJson, writeLine, type CliIo } from '../io.js';
+import { kamailioNodes, reportKamailioEvents } from '../kamailio-nodes.js';
 import { globalOptions, millisecondsOption } from '../options.js';
 
 interface WatchOptions {
@@ -28,7 +29,7 @@ export function registerWatch(program: Command, io: CliIo): void {
       const config = await loadCliConfig(global, io);
       const print = (batch: AppliedBatch): void => void writeLine(io.stdout, global.json ? toJson(batchJson(batch), 0) : batchText(batch));
 
-      const { auth, watcher } = await withDeadline('watch: start', global.timeout, () => start(config, options));
+      const { auth, watcher, kamailio } = await withDeadline('watch: start', global.timeout, () => start(config, options, (nodes) => reportKamailioEvents(nodes, io, global.json)));
       let stopped = false;
       watcher.on('applied', print);
       watcher.on('poll-error', (error) => void writeLine(io.stderr, `authring watch: ${errorMessage(error)} (retrying)`));
@@ -39,6 +40,7 @@ export function registerWatch(program: Command, io: CliIo): void {
           stopped = true;
           await withDeadline('watch --once', global.timeout, async () => {
             while ((await watcher.poll()) !== undefined);
+            await kamailio?.settled();
           });
           if (!global.json) await writeLine(io.stderr, `watch: position ${watcher.savedPosition}`);
           return;
@@ -50,19 +52,28 @@ export function registerWatch(program: Command, io: CliIo): void {
       } finally {
         await withDeadline('watch: stop', global.timeout, async () => {
           if (!stopped) await watcher.stop();
+          await kamailio?.close();
           await auth.close();
         });
       }
     });
 }
 
-/** Connects and starts the watcher; closes the cache again if the watcher cannot start. */
-async function start(config: AuthringConfig, options: WatchOptions): Promise<{ auth: AuthCache; watcher: ChangeWatcher }> {
+/** Connects and starts the watcher (telling the Kamailio nodes too); closes the cache again if the watcher cannot start. */
+async function start(
+  config: AuthringConfig,
+  options: WatchOptions,
+  report: (nodes: KamailioNodes) => void,
+): Promise<{ auth: AuthCache; watcher: ChangeWatcher; kamailio: KamailioNodes | undefined }> {
   const auth = await createAuthCache(config);
+  let kamailio: KamailioNodes | undefined;
   try {
-    const watcher = await ChangeWatcher.start(auth, { watcherId: options.watcherId, intervalMs: options.interval });
-    return { auth, watcher };
+    kamailio = await kamailioNodes(auth, config);
+    if (kamailio !== undefined) report(kamailio);
+    const watcher = await ChangeWatcher.start(auth, { watcherId: options.watcherId, intervalMs: options.interval, ...(kamailio === undefined ? {} : { kamailio }) });
+    return { auth, watcher, kamailio };
   } catch (error) {
+    await kamailio?.close();
     await auth.close();
     throw error;
   }
