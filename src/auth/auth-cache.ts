@@ -182,6 +182,15 @@ export class AuthCache {
     };
   }
 
+  /**
+   * The key part of a name in one of the lookups' name columns, the form every spelling the
+   * column's collation finds equal shares (`alice ` → `ALICE` under `_ci`), as in {@link keysFor};
+   * undefined when no row can equal it. For invalidating caches keyed by folded names (Kamailio's).
+   */
+  namePart(column: { readonly table: string; readonly column: string }, name: string, timeoutMs = 5000): Promise<string | undefined> {
+    return this.names.part(column, name, timeoutMs, 'key');
+  }
+
   /** The cache key of the address table in the current namespace generation. */
   addressKey(): Promise<string> {
     return this.addresses.key();

@@ -8,7 +8,6 @@
  * the request spells it (`$fU::ipauth`) cannot be covered key by key, so it is flushed.
  */
 import type { AuthCache } from '../auth/auth-cache.js';
-import { NameNormalizer } from '../auth/collation.js';
 import type { KamailioConfig, KamailioHtableConfig } from '../config/types.js';
 import { DOMAIN_CLASS, USER_CLASS } from '../kamailio/cfg-text.js';
 import type { Change } from './changes.js';
@@ -32,28 +31,30 @@ export type KamailioIntent =
   /** Everything (`invalidate namespace`, or changes the watcher can no longer read). */
   | { readonly kind: 'everything' };
 
-type Normalizers = { readonly user: NameNormalizer; readonly domain: NameNormalizer };
+/** Folds a name as one column's collation does (the key part authring's keys hold). */
+type Fold = (name: string) => Promise<string | undefined>;
+type Folds = { readonly user: Fold; readonly domain: Fold };
 
 /** Turns intents into operations for the configured htables. */
 export class KamailioPlanner {
   private constructor(
     private readonly config: KamailioConfig,
-    private readonly grp: (Normalizers & { readonly group: NameNormalizer }) | undefined,
-    private readonly subscriber: Normalizers | undefined,
+    private readonly grp: Folds & { readonly group: Fold },
+    private readonly subscriber: Folds,
   ) {}
 
-  /** Reads the collations of the columns the configured tables key on. */
-  static async create(auth: AuthCache, config: KamailioConfig): Promise<KamailioPlanner> {
-    const column = (table: string, name: string): Promise<NameNormalizer> => NameNormalizer.forColumn(auth.sql, table, name, 5000);
+  /** A planner folding names by the collations of the lookups' columns (as `auth` keys them). */
+  static create(auth: AuthCache, config: KamailioConfig): Promise<KamailioPlanner> {
+    const fold = (table: string, column: string): Fold => (name) => auth.namePart({ table, column }, name);
     const g = auth.tables.group;
     const c = auth.tables.credentials;
-    const grp = config.htables.some((t) => t.lookup === 'group')
-      ? { user: await column(g.table, g.userColumn), domain: await column(g.table, g.domainColumn), group: await column(g.table, g.groupColumn) }
-      : undefined;
-    const subscriber = config.htables.some((t) => t.lookup === 'credentials' && t.names === 'folded')
-      ? { user: await column(c.table, c.userColumn), domain: await column(c.table, c.domainColumn) }
-      : undefined;
-    return new KamailioPlanner(config, grp, subscriber);
+    return Promise.resolve(
+      new KamailioPlanner(
+        config,
+        { user: fold(g.table, g.userColumn), domain: fold(g.table, g.domainColumn), group: fold(g.table, g.groupColumn) },
+        { user: fold(c.table, c.userColumn), domain: fold(c.table, c.domainColumn) },
+      ),
+    );
   }
 
   /** The intents of change-log rows. */
@@ -89,12 +90,11 @@ export class KamailioPlanner {
   }
 
   private async forGroupTables(group: string, key: (t: KamailioHtableConfig) => Promise<string | undefined>): Promise<KamailioOperation[]> {
-    const normalizer = this.grp?.group;
-    if (normalizer === undefined) return [];
-    const changed = await normalizer.normalize(group);
+    const changed = await this.grp.group(group);
     const operations: KamailioOperation[] = [];
     for (const table of this.config.htables) {
-      if (table.lookup !== 'group' || (await normalizer.normalize(table.group ?? '')) !== changed) continue;
+      // A group no row can equal changes nothing; otherwise the collation decides what is equal.
+      if (table.lookup !== 'group' || changed === undefined || (await this.grp.group(table.group ?? '')) !== changed) continue;
       operations.push(...(await this.operation(table, key)));
     }
     return operations;
@@ -115,27 +115,19 @@ export class KamailioPlanner {
 
   private async groupKey(table: KamailioHtableConfig, user: string, domain: string): Promise<string | undefined> {
     const n = this.grp;
-    if (n === undefined) return undefined;
-    return render(table.key, await folded(n.user, user), await folded(n.domain, domain), await folded(n.group, table.group ?? ''));
+    return render(table.key, await n.user(user), await n.domain(domain), await n.group(table.group ?? ''));
   }
 
   private async credentialsKey(table: KamailioHtableConfig, user: string, domain: string): Promise<string | undefined> {
     const n = this.subscriber;
-    if (n === undefined) return undefined;
-    return render(table.key, await folded(n.user, user), await folded(n.domain, domain), '');
+    return render(table.key, await n.user(user), await n.domain(domain), '');
   }
 }
 
 /**
- * A name as its column's collation folds it, or undefined when the collation keys it by its
- * weights (`~w…`): no name a route caches (ASCII) folds to weights, so no htable key holds it.
+ * The key for folded names, or undefined when a name is outside the classes a route keys (a key
+ * part keyed by weights, `%~…`, or percent-encoded, never is: no name a route caches folds to it).
  */
-async function folded(normalizer: NameNormalizer, name: string): Promise<string | undefined> {
-  const key = await normalizer.normalize(name);
-  return key.startsWith('~w') && !name.startsWith('~w') ? undefined : key;
-}
-
-/** The key for folded names, or undefined when a name is outside the classes a route keys. */
 function render(template: string, user: string | undefined, domain: string | undefined, group: string | undefined): string | undefined {
   if (user === undefined || !USER_CLASS.test(user)) return undefined;
   if (template.includes('{domain}') && (domain === undefined || !DOMAIN_CLASS.test(domain))) return undefined;

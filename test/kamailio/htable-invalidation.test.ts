@@ -216,6 +216,8 @@ describe.skipIf(!ready)('Kamailio htable caches invalidated by authring', () => 
     delays.thaw?.push(delay);
     expect(delay).toBeLessThanOrEqual(BOUND_MS);
     await answering;
+    // Answering again, it is sent the flushes first.
+    await nodes.settled();
     expect(nodes.stats().find((s) => s.name === 'k1')?.state).toBe('up');
     // Its tables were flushed on its return: another cached entry is gone too.
     expect(summary(await ask(sip.k1, 'ht-group', 'alice'))).toBe('200 db');
