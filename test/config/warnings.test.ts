@@ -23,7 +23,7 @@ describe('warnings', () => {
     expect(warnings).toEqual([
       expect.stringMatching(/^authring\.yaml:3:13: memcached\.fallback: a down server fails every key/),
       expect.stringMatching(/^authring\.yaml:7:13: mysql\.password: the MySQL password is written in the config file/),
-      'authring.yaml:9:10: cache.ttl_s: changes in MySQL (passwords, groups, addresses) can take 7200 s to show, since nothing invalidates cached entries',
+      'authring.yaml:9:10: cache.ttl_s: a change in MySQL (passwords, groups, addresses) that no invalidation reaches (without the change-log triggers and a watcher: authring install-triggers, authring watch) can take 7200 s to show',
       expect.stringMatching(/^authring\.yaml:10:11: cache\.jitter: entries written together/),
     ]);
   });

@@ -27,7 +27,7 @@ type Key = (typeof CACHE_KEYS)[number];
 const MAX_TTL_S = 2_592_000;
 /** Shortest HMAC secret accepted for `codec: signed`. */
 export const MIN_SECRET_BYTES = 16;
-/** Above this TTL, with nothing invalidating entries, a warning is given. */
+/** Above this TTL a warning is given: a change no invalidation reaches shows this late. */
 const LONG_TTL_S = 3600;
 
 const SECRET_KEYS = { inline: 'secret', env: 'secret_env', file: 'secret_file' } as const;
@@ -77,7 +77,8 @@ function readCodecSecret(ctx: ConfigContext, section: MapReader<Key>, codec: Cac
 function warnRisks(ctx: ConfigContext, section: MapReader<Key>, cache: CacheConfig): void {
   const warn = (key: Key, text: string) => ctx.warn(section.node(key), section.field(key), text);
   if (cache.ttlSeconds > LONG_TTL_S) {
-    warn('ttl_s', `changes in MySQL (passwords, groups, addresses) can take ${cache.ttlSeconds} s to show, since nothing invalidates cached entries`);
+    const text = `a change in MySQL (passwords, groups, addresses) that no invalidation reaches (without the change-log triggers and a watcher: authring install-triggers, authring watch) can take ${cache.ttlSeconds} s to show`;
+    warn('ttl_s', text);
   }
   if (section.has('jitter') && cache.jitter === 0) {
     warn('jitter', 'entries written together (after a restart or flush) expire together and reload MySQL in one burst');
