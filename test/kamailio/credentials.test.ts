@@ -184,7 +184,11 @@ describe.skipIf(!ready)('Kamailio credentials through the shared cache', () => {
       closers.push(async () => {
         await db.query(`DROP USER IF EXISTS '${kamailioUser}'@'127.0.0.1'`);
       });
+      // The server's setting is restored afterwards: tests leave the server as they found it.
+      const [setting] = await db.query<RowDataPacket[]>('SELECT @@GLOBAL.userstat AS on_');
+      const wasOn = Number(setting?.['on_'] ?? 0) === 1;
       await db.query('SET GLOBAL userstat = ON');
+      if (!wasOn) closers.push(async () => void (await db.query('SET GLOBAL userstat = OFF')));
       const url = new URL(mysqlUrl(db.name));
       url.username = kamailioUser;
       url.password = kamailioPassword;
