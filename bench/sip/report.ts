@@ -1,10 +1,11 @@
 /**
  * The SIP benchmark's section of docs/benchmarks.md (between its own markers; the rest of the
- * file belongs to `npm run bench`) and its chart, docs/benchmarks-sip.svg, drawn with Vega-Lite.
+ * file belongs to `npm run bench`) and its chart, docs/benchmarks-sip.svg, drawn with Vega-Lite
+ * through the project's chart helper (tools/charts.ts).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../../tools/charts.js';
 import { REQUESTS_PER_CALL, type StepResult, type Workload } from './load.js';
 
 /** One ramp: a proxy setup under one workload. */
@@ -62,6 +63,18 @@ export function markdown(info: RunInfo, ramps: readonly Ramp[]): string {
   const details = ramps.flatMap((ramp) =>
     ramp.steps.map((s) => `| ${ramp.workload} | ${ramp.variant} | ${s.rate} | ${s.attempted} | ${failedPct(s).toFixed(1)} % | ${ms(percentile(s.responseMs, 50))} | ${ms(percentile(s.responseMs, 99))} | ${s.selects} |`),
   );
+  const summary = (['register', 'call'] as const).flatMap((workload) => {
+    const find = (prefix: string): Ramp | undefined => ramps.find((r) => r.workload === workload && r.variant.startsWith(prefix));
+    const cached = find('example + authring, 1');
+    const direct = find('example + MySQL directly, 1');
+    const best = (ramp: Ramp | undefined) => (ramp ? bestStep(ramp) : undefined);
+    const [c, d] = [best(cached), best(direct)];
+    if (!c || !d) return [];
+    const name = workload === 'register' ? 'REGISTER' : 'calls';
+    return [
+      `- ${name}, 1 process: authring ${c.rate} calls/s against ${d.rate} asking MySQL directly (${(c.rate / d.rate).toFixed(1)}x), with ${perThousand(c.selects, c.completed, workload)} instead of ${perThousand(d.selects, d.completed, workload)} MySQL queries per 1,000 SIP requests at those rates.`,
+    ];
+  });
   return [
     START,
     '## SIP proxy (`npm run bench:sip`)',
@@ -75,6 +88,7 @@ export function markdown(info: RunInfo, ramps: readonly Ramp[]): string {
     '- **MySQL queries** are the SELECTs the proxies\' own MySQL login ran (MariaDB `USER_STATISTICS`), per 1,000 SIP requests the proxies received: at the highest passing rate, and over the whole ramp (cold start included). Without a cache every authenticated request costs a subscriber query, and each call a group query too (Kamailio\'s htable caches the group answer per node; authring caches both, shared by all processes).',
     `- **Machine.** ${info.cpu}, ${info.cores} cores shared by sipp, the proxies, Kamailio, memcached and MariaDB, and by other work: load average ${info.loadBefore.toFixed(1)} before, ${info.loadAfter.toFixed(1)} after. Node.js ${info.node}, ${info.sipp}. Both proxy modes have a 1 s budget per answer (\`cache.lookup_deadline_ms\` and \`mysql.query_timeout_ms\`); past it authring answers 503, which counts as a failed call. Absolute rates are those of a small, busy machine; compare the rows.`,
     '',
+    ...(summary.length > 0 ? ['In this run:', '', ...summary, ''] : []),
     '| Workload | Proxy | Highest rate < 1 % failed | p99 there | MySQL queries / 1,000 requests there | … over the ramp |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
     ...rows,
@@ -97,27 +111,31 @@ export async function chart(ramps: readonly Ramp[]): Promise<string> {
   const values = ramps.flatMap((ramp) =>
     ramp.steps.filter((s) => failedPct(s) < 1).map((s) => ({ workload: ramp.workload === 'register' ? 'REGISTER with digest' : 'INVITE/BYE calls', proxy: ramp.variant, rate: s.rate, p99: percentile(s.responseMs, 99) ?? null })),
   );
+  const proxies = [...new Set(ramps.map((r) => r.variant))];
+  // authring blue, MySQL directly red, 3 processes lighter, Kamailio grey.
+  const palette = (proxy: string): string => {
+    const three = proxy.includes('3 processes');
+    if (proxy.includes('authring')) return three ? '#6baed6' : '#08519c';
+    if (proxy.includes('MySQL directly')) return three ? '#fc9272' : '#a50f15';
+    return '#636363';
+  };
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { values },
-    facet: { column: { field: 'workload', type: 'nominal', title: null } },
+    facet: { column: { field: 'workload', type: 'nominal', title: null, sort: ['REGISTER with digest', 'INVITE/BYE calls'] } },
     spec: {
-      width: 320,
+      width: 340,
       height: 240,
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'rate', type: 'quantitative', title: 'offered rate (calls/s)' },
         y: { field: 'p99', type: 'quantitative', title: 'p99 response time (ms)', scale: { type: 'log' } },
-        color: { field: 'proxy', type: 'nominal', title: 'proxy' },
+        color: { field: 'proxy', type: 'nominal', title: null, scale: { domain: proxies, range: proxies.map(palette) }, legend: { orient: 'bottom', columns: 2, labelLimit: 0 } },
       },
     },
     resolve: { scale: { x: 'independent' } },
-    config: { font: 'sans-serif' },
   };
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  return renderSvg(spec);
 }
 
 /** Replaces (or appends) the section in `file`. */

@@ -85,6 +85,9 @@ async function main(): Promise<void> {
   for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`unknown setup ${v}; known: ${VARIANTS.join(', ')}`);
   for (const binary of ['sipp', 'kamailio']) if (!findBinary(binary)) throw new Error(`"${binary}" is not installed: bash scripts/services.sh --interop`);
 
+  // Ctrl-C ends the ramp in progress and still drops the database and stops every process.
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (interrupted = true));
   const began = Date.now();
   const loadBefore = os.loadavg()[0] ?? 0;
   const db = await BenchDatabase.create(users);
@@ -108,6 +111,7 @@ async function main(): Promise<void> {
             return result;
           };
           for (const rate of quick ? RATES[workload].slice(0, 3) : RATES[workload]) {
+            if (interrupted) throw new Error('interrupted');
             let step = await measure(rate);
             // Other work on the shared machine comes in bursts: a failing step gets a second try.
             if (failedPct(step) >= 1) {
