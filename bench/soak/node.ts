@@ -1,0 +1,128 @@
+/**
+ * One soak node: a `ProxyNode` from the cluster config file asking group, credentials and address
+ * questions back to back (Zipf-skewed users), sampling its own heap, RSS, descriptors, sockets and
+ * timers as it goes. Driven by the soak runner through stdin (one JSON command a line) and
+ * reporting on stdout (one JSON object a line). Run with `node --expose-gc --import tsx`.
+ */
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import { AuthringError } from '../../src/errors.js';
+import { ProxyNode } from '../../src/runtime/proxy-node.js';
+import { seededRandom, randomIndex, ZipfSampler } from '../../tools/random.js';
+import { ADDRESS_GROUP, DOMAIN, HOSTS, hostAddress, userName } from './population.js';
+
+/** What the runner tells a node (JSON in argv[2]). */
+export interface NodeConfig {
+  readonly id: number;
+  readonly configPath: string;
+  /** The database URL with its password, to read the truth when verifying. */
+  readonly mysqlUrl: string;
+  readonly lookups: number;
+  readonly concurrency: number;
+  readonly users: number;
+  readonly sampleMs: number;
+  /** Runs the change watcher in this node. */
+  readonly watcher: boolean;
+}
+
+/** A resource sample. */
+export interface Sample {
+  readonly type: 'sample';
+  readonly node: number;
+  /** Milliseconds since the node started its lookups. */
+  readonly t: number;
+  readonly done: number;
+  /** Heap used after a full GC, bytes. */
+  readonly heapUsed: number;
+  readonly rss: number;
+  /** Open file descriptors (/proc/self/fd). */
+  readonly fds: number;
+  /** TCP sockets open (`TCPSocketWrap` in `process.getActiveResourcesInfo()`). */
+  readonly sockets: number;
+  /** Timers pending (`Timeout`), the sampler's own excluded. */
+  readonly timers: number;
+}
+
+const config = JSON.parse(process.argv[2] ?? '{}') as NodeConfig;
+const say = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ node: config.id, ...line })}\n`);
+const commands = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const next = async (): Promise<Record<string, string>> => JSON.parse(String((await commands.next()).value ?? '{}')) as Record<string, string>;
+
+const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
+function resources(): { sockets: number; timers: number } {
+  const types = process.getActiveResourcesInfo();
+  return { sockets: types.filter((t) => t === 'TCPSocketWrap').length, timers: types.filter((t) => t === 'Timeout').length };
+}
+
+const node = await ProxyNode.start({ configPath: config.configPath, watch: false, changeWatcher: config.watcher ? { intervalMs: 100 } : false });
+const errors: Record<string, number> = {};
+node.on('config-error', (error) => (errors[`watcher ${error.code}`] = (errors[`watcher ${error.code}`] ?? 0) + 1));
+say({ type: 'ready' });
+await next();
+
+const random = seededRandom(1000 + config.id);
+const zipf = new ZipfSampler(config.users, 1);
+const started = performance.now();
+let done = 0;
+let issued = 0;
+const sample = (): void => {
+  collect();
+  const memory = process.memoryUsage();
+  const { sockets, timers } = resources();
+  const line: Sample = { type: 'sample', node: config.id, t: performance.now() - started, done, heapUsed: memory.heapUsed, rss: memory.rss, fds: readdirSync('/proc/self/fd').length, sockets, timers: timers - 1 };
+  say({ ...line });
+};
+const sampler = setInterval(sample, config.sampleMs);
+sample();
+
+async function lookup(): Promise<void> {
+  const roll = random();
+  const user = userName(zipf.sample(random));
+  try {
+    if (roll < 0.5) await node.auth.isUserInGroup(user, DOMAIN, 'ipauth');
+    else if (roll < 0.9) await node.auth.getCredentials(user, DOMAIN);
+    else await node.auth.allowAddress(hostAddress(randomIndex(random, HOSTS)), ADDRESS_GROUP, 5060);
+  } catch (error) {
+    const code = error instanceof AuthringError ? error.code : `untyped ${(error as Error).name}`;
+    errors[code] = (errors[code] ?? 0) + 1;
+  }
+  done += 1;
+}
+
+await Promise.all(
+  Array.from({ length: config.concurrency }, async () => {
+    while (issued < config.lookups) {
+      issued += 1;
+      await lookup();
+    }
+  }),
+);
+clearInterval(sampler);
+sample();
+say({ type: 'finished', elapsedMs: performance.now() - started, done, errors, counters: { ...node.auth.engine.counters } });
+
+// After the churn has stopped and the watcher has caught up: every answer about a changed user
+// must be MySQL's own.
+const verify = await next();
+const churned = JSON.parse(await readFile(verify['file'] ?? '', 'utf8')) as number[];
+const truth = await createConnection({ uri: config.mysqlUrl });
+let stale = 0;
+for (const i of churned) {
+  const user = userName(i);
+  const [member] = await truth.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM grp WHERE username = ? AND grp = ?', [user, 'ipauth']);
+  const [subscriber] = await truth.query<RowDataPacket[]>('SELECT ha1 FROM subscriber WHERE username = ?', [user]);
+  if ((await node.auth.isUserInGroup(user, DOMAIN, 'ipauth')) !== Number(member[0]?.['n']) > 0) stale += 1;
+  if ((await node.auth.getCredentials(user, DOMAIN))?.ha1 !== subscriber[0]?.['ha1']) stale += 1;
+}
+await truth.end();
+say({ type: 'verified', checked: churned.length * 2, stale });
+
+await next();
+await node.close();
+// Give closed sockets their close callbacks, then look: nothing of authring's may be left.
+await new Promise((resolve) => setImmediate(resolve));
+await new Promise((resolve) => setTimeout(resolve, 100));
+collect();
+say({ type: 'closed', ...resources(), fds: readdirSync('/proc/self/fd').length, heapUsed: process.memoryUsage().heapUsed });
