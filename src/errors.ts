@@ -252,6 +252,53 @@ export class KamailioRpcError extends AuthringError {
   }
 }
 
+/** One thing wrong with the tables a lookup reads. */
+export interface SchemaProblem {
+  /** The config key involved, e.g. `lookups.group.user_column`. */
+  readonly path: string;
+  /** The table. */
+  readonly table: string;
+  /** The column, when the problem is a column's. */
+  readonly column?: string;
+  /** What the database has, e.g. `grp.username is varbinary(64)`. */
+  readonly found: string;
+  /** What the lookup needs. */
+  readonly expected: string;
+}
+
+/**
+ * The tables of an enabled lookup do not fit its configuration: a missing table or column, or a
+ * name column that is not a character column. `problems` lists each; the message names every
+ * table and column and what is expected.
+ */
+export class SchemaError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_SCHEMA';
+  /** Everything found wrong, in the order of the lookups. */
+  readonly problems: readonly SchemaProblem[];
+  constructor(problems: readonly SchemaProblem[]) {
+    super(SchemaError.code, `the lookup tables do not fit the configuration:\n${problems.map(describeSchemaProblem).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** One schema problem as a line: `lookups.group.user_column: grp.username is varbinary(64); expected …`. */
+export function describeSchemaProblem(problem: SchemaProblem): string {
+  return `${problem.path}: ${problem.found}; expected ${problem.expected}`;
+}
+
+/** A lookup switched off in the configuration (`lookups.<name>.enabled: false`) was called. */
+export class LookupDisabledError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_LOOKUP_DISABLED';
+  /** `group`, `credentials` or `address`. */
+  readonly lookup: string;
+  constructor(lookup: string) {
+    super(LookupDisabledError.code, `the ${lookup} lookup is disabled (lookups.${lookup}.enabled: false)`);
+    this.lookup = lookup;
+  }
+}
+
 /** Every error class by its code, for `instanceof`-free matching. */
 export const errors = {
   E_INVALID_ARGUMENT: InvalidArgumentError,
@@ -268,4 +315,6 @@ export const errors = {
   E_DEADLINE: DeadlineError,
   E_TRIGGER_PRIVILEGE: TriggerPrivilegeError,
   E_KAMAILIO_RPC: KamailioRpcError,
+  E_SCHEMA: SchemaError,
+  E_LOOKUP_DISABLED: LookupDisabledError,
 } as const;

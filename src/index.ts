@@ -31,6 +31,10 @@ export {
   DeadlineError,
   TriggerPrivilegeError,
   KamailioRpcError,
+  SchemaError,
+  LookupDisabledError,
+  describeSchemaProblem,
+  type SchemaProblem,
   type BatchFailure,
   type MissingPrivilege,
 } from './errors.js';

@@ -6,14 +6,16 @@ import type { CacheCounters } from '../cache/counters.js';
 import type { ClusterStats } from '../cluster/cluster.js';
 import { MemcacheCluster } from '../cluster/cluster.js';
 import type { MemcacheClusterOptions } from '../cluster/options.js';
-import { DeadlineError, InvalidArgumentError, SourceUnavailableError } from '../errors.js';
+import { DeadlineError, InvalidArgumentError, LookupDisabledError, SourceUnavailableError } from '../errors.js';
 import { AddressLookup } from './address.js';
 import { CredentialsLookup, type Credentials } from './credentials.js';
 import { GroupLookup } from './group.js';
 import { KeySpace } from './key-space.js';
 import { LookupDeadline } from './lookup-deadline.js';
-import { describeColumns, learnColumnFacts } from './names/learn.js';
 import { NameKeys } from './names/name-keys.js';
+import { FactStore } from './names/fact-store.js';
+import { LookupSchema } from './lookup-schema.js';
+import { tableUses } from './schema.js';
 import type { NameCounters } from './names/column-keys.js';
 import { NamespaceGeneration } from '../cache/namespace.js';
 import { SqlClient } from './sql.js';
@@ -72,6 +74,11 @@ export interface AuthCacheOptions {
    * not known locally, under collations such as `utf8mb4_unicode_ci`). @default 1048576
    */
   readonly keyMemoBytes?: number;
+  /**
+   * Milliseconds between attempts to read the tables and collations from MySQL while it cannot
+   * be reached (after a start during an outage); lookups between attempts fail at once. @default 1000
+   */
+  readonly schemaRetryMs?: number;
   /** Table and column names; Kamailio's defaults where omitted. */
   readonly lookups?: {
     readonly group?: Partial<GroupTable>;
@@ -101,12 +108,19 @@ export class AuthCache {
     private readonly credentials: CredentialsLookup,
     private readonly addresses: AddressLookup,
     private readonly names: NameKeys,
+    private readonly schema: LookupSchema,
     private readonly onSourceError: 'fail' | 'deny',
     private readonly deadlineMs: number,
     private readonly closeOwned: () => Promise<void>,
   ) {}
 
-  /** Connects, reads the tables' collations, and returns a ready cache. */
+  /**
+   * Connects, checks the enabled lookups' tables and reads their collations, and returns a ready
+   * cache. MySQL being down does not stop it: the collations come from memcached (where nodes
+   * leave them), or are learnt when MySQL answers; until then lookups that cannot build their
+   * keys fail with `E_SOURCE_UNAVAILABLE`.
+   * @throws SchemaError when MySQL answers and an enabled lookup's table or columns do not fit.
+   */
   static async create(options: AuthCacheOptions): Promise<AuthCache> {
     const ownCluster = !(options.memcached instanceof MemcacheCluster);
     const cluster = options.memcached instanceof MemcacheCluster ? options.memcached : new MemcacheCluster(options.memcached);
@@ -133,53 +147,78 @@ export class AuthCache {
         address: { ...ADDRESS_DEFAULTS, ...options.lookups?.address },
       };
       const names = new NameKeys(db, options.keyMemoBytes);
-      const nameColumns = [
-        ...[tables.group.userColumn, tables.group.domainColumn, tables.group.groupColumn].map((column) => ({ table: tables.group.table, column })),
-        ...[tables.credentials.userColumn, tables.credentials.domainColumn].map((column) => ({ table: tables.credentials.table, column })),
-      ];
-      const described = await describeColumns(db, nameColumns.map((c) => c.table), queryTimeoutMs);
-      names.use((await learnColumnFacts(db, described, nameColumns, queryTimeoutMs)).values());
+      // Known at once (or MySQL is down and the facts come from memcached): a node starts
+      // whatever MySQL's state, unless MySQL answers that the tables do not fit (SchemaError).
+      const schema = new LookupSchema(db, names, tableUses(tables), new FactStore(cluster, prefix, engineOptions.codec, 1000), queryTimeoutMs, options.schemaRetryMs);
+      await schema.start();
       const groups = GroupLookup.create(engine, db, tables.group, space, queryTimeoutMs, names);
       const credentials = CredentialsLookup.create(engine, db, tables.credentials, space, queryTimeoutMs, names);
       const addresses = new AddressLookup(engine, db, tables.address, space, queryTimeoutMs, cache.addressCheckMs ?? 1000);
       // Open the memcached connections and read the generation now, so the first lookups do not
       // spend their deadline connecting. Failures are left for the lookups to handle.
       await Promise.allSettled([cluster.versions({ timeoutMs: 1000 }), space.generation.current(1000)]);
-      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, names, cache.onSourceError ?? 'fail', engineOptions.deadlineMs, closeOwned);
+      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, names, schema, cache.onSourceError ?? 'fail', engineOptions.deadlineMs, closeOwned);
     } catch (error) {
       await closeOwned();
       throw error;
     }
   }
 
-  /** Kamailio's `is_user_in`: is the user (at the domain, with `use_domain`) in the group? */
+  /**
+   * Kamailio's `is_user_in`: is the user (at the domain, with `use_domain`) in the group?
+   * @throws InvalidArgumentError when a name is not a string; LookupDisabledError when
+   *   `lookups.group.enabled` is false.
+   */
   isUserInGroup(user: string, domain: string, group: string, status?: LookupStatus): Promise<boolean> {
-    return this.guard(() => this.groups.isUserInGroup(user, domain, group, this.deadline(), status), false);
+    return this.guard(async () => {
+      checkNames({ user, domain, group });
+      const deadline = await this.ready('group');
+      return this.groups.isUserInGroup(user, domain, group, deadline, status);
+    }, false);
   }
 
-  /** The subscriber's HA1 values (and plain password with `calculateHa1`) as auth_db reads them. */
+  /**
+   * The subscriber's HA1 values (and plain password with `calculateHa1`) as auth_db reads them.
+   * @throws InvalidArgumentError when a name is not a string; LookupDisabledError when
+   *   `lookups.credentials.enabled` is false.
+   */
   getCredentials(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
-    return this.guard(() => this.credentials.getCredentials(user, domain, this.deadline(), status), undefined);
+    return this.guard(async () => {
+      checkNames({ user, domain });
+      const deadline = await this.ready('credentials');
+      return this.credentials.getCredentials(user, domain, deadline, status);
+    }, undefined);
   }
 
   /**
    * Kamailio's `allow_address(group, ip, port)`: does a row of the group match the address (host or
    * subnet) and the port (a row's port 0 matches any)? Without `port`, 0 is asked, which only
    * rows with port 0 match, as in Kamailio.
+   * @throws InvalidArgumentError unless `ip` is a string, `group` an integer 0..4294967295 and
+   *   `port` an integer 0..65535 (numbers, not numeric strings); LookupDisabledError when
+   *   `lookups.address.enabled` is false.
    */
   allowAddress(ip: string, group: number, port = 0, status?: LookupStatus): Promise<boolean> {
-    return this.guard(() => this.addresses.allowAddress(ip, group, port, this.deadline(), status), false);
+    return this.guard(async () => {
+      checkAddressQuestion(ip, group, port);
+      if (!this.tables.address.enabled) throw new LookupDisabledError('address');
+      return this.addresses.allowAddress(ip, group, port, this.deadline(), status);
+    }, false);
   }
 
   /**
    * The cache keys of a user's answers in the current namespace generation: one per class of
-   * spellings the database treats as equal.
+   * spellings the database treats as equal; none for a disabled lookup.
+   * @throws InvalidArgumentError when a name is not a string.
    */
-  async keysFor(question: { user: string; domain: string; group?: string }): Promise<{ credentials: string; group?: string }> {
-    return {
-      credentials: await this.credentials.key(question.user, question.domain),
-      ...(question.group === undefined ? {} : { group: await this.groups.key(question.user, question.domain, question.group) }),
-    };
+  async keysFor(question: { user: string; domain: string; group?: string }): Promise<{ credentials?: string; group?: string }> {
+    const { user, domain, group } = question;
+    checkNames({ user, domain, ...(group === undefined ? {} : { group }) });
+    const keys: { credentials?: string; group?: string } = {};
+    // A disabled lookup has no keys (its table may not even exist).
+    if (this.tables.credentials.enabled) keys.credentials = await this.credentials.key(user, domain);
+    if (group !== undefined && this.tables.group.enabled) keys.group = await this.groups.key(user, domain, group);
+    return keys;
   }
 
   /**
@@ -225,6 +264,14 @@ export class AuthCache {
     return new LookupDeadline(this.deadlineMs);
   }
 
+  /** A new deadline, once the lookup is enabled and can build its keys (within that deadline). */
+  private async ready(lookup: 'group' | 'credentials'): Promise<LookupDeadline> {
+    if (!this.tables[lookup].enabled) throw new LookupDisabledError(lookup);
+    const deadline = this.deadline();
+    await deadline.run(`lookups.${lookup}`, () => this.schema.ready(lookup));
+    return deadline;
+  }
+
   private async guard<T>(lookup: () => Promise<T>, denied: T): Promise<T> {
     try {
       return await lookup();
@@ -232,6 +279,24 @@ export class AuthCache {
       if (this.onSourceError === 'deny' && (error instanceof SourceUnavailableError || error instanceof DeadlineError)) return denied;
       throw error;
     }
+  }
+}
+
+/** Names must be strings: anything else is a caller's mistake, never coerced. */
+function checkNames(names: Readonly<Record<string, unknown>>): void {
+  for (const [field, value] of Object.entries(names)) {
+    if (typeof value !== 'string') throw new InvalidArgumentError(`${field} must be a string, got ${typeof value}`);
+  }
+}
+
+/** The address question's types and ranges, so host and subnet rows are asked the same thing. */
+function checkAddressQuestion(ip: unknown, group: unknown, port: unknown): void {
+  if (typeof ip !== 'string') throw new InvalidArgumentError(`ip must be a string, got ${typeof ip}`);
+  if (typeof group !== 'number' || !Number.isInteger(group) || group < 0 || group > 0xffffffff) {
+    throw new InvalidArgumentError(`group must be an integer 0..4294967295 (a number), got ${typeof group === 'number' ? group : typeof group}`);
+  }
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError(`port must be an integer 0..65535 (a number), got ${typeof port === 'number' ? port : typeof port}`);
   }
 }
 

@@ -48,6 +48,7 @@ export const CACHE_DEFAULTS: CacheConfig = {
 
 /** Kamailio 5.6 `group` module defaults (`src/modules/group/group_mod.c`). */
 export const GROUP_LOOKUP_DEFAULTS: GroupLookupConfig = {
+  enabled: true,
   table: 'grp',
   userColumn: 'username',
   domainColumn: 'domain',
@@ -61,6 +62,7 @@ export const GROUP_LOOKUP_DEFAULTS: GroupLookupConfig = {
  * column is the `password` column of Kamailio's `subscriber` schema.
  */
 export const CREDENTIALS_LOOKUP_DEFAULTS: CredentialsLookupConfig = {
+  enabled: true,
   table: 'subscriber',
   userColumn: 'username',
   domainColumn: 'domain',
@@ -73,6 +75,7 @@ export const CREDENTIALS_LOOKUP_DEFAULTS: CredentialsLookupConfig = {
 
 /** Kamailio 5.6 `permissions` module defaults (`src/modules/permissions/permissions.c`). */
 export const ADDRESS_LOOKUP_DEFAULTS: AddressLookupConfig = {
+  enabled: true,
   table: 'address',
   groupColumn: 'grp',
   ipColumn: 'ip_addr',

@@ -93,6 +93,12 @@ export interface CacheConfig {
 
 /** `lookups.group:` — Kamailio `group` module parameters. */
 export interface GroupLookupConfig {
+  /**
+   * `enabled`: run this lookup. A deployment that does not use it sets `false`: its table is
+   * then neither checked nor read, and calling the lookup fails with `E_LOOKUP_DISABLED`.
+   * @default true
+   */
+  readonly enabled: boolean;
   /** `table`. @default 'grp' */
   readonly table: string;
   /** `user_column`. @default 'username' */
@@ -107,6 +113,12 @@ export interface GroupLookupConfig {
 
 /** `lookups.credentials:` — Kamailio `auth_db` module parameters. */
 export interface CredentialsLookupConfig {
+  /**
+   * `enabled`: run this lookup. A deployment that does not use it sets `false`: its table is
+   * then neither checked nor read, and calling the lookup fails with `E_LOOKUP_DISABLED`.
+   * @default true
+   */
+  readonly enabled: boolean;
   /** `table` (in Kamailio, the second argument of `www_authorize`). @default 'subscriber' */
   readonly table: string;
   /** `user_column`. @default 'username' */
@@ -127,6 +139,12 @@ export interface CredentialsLookupConfig {
 
 /** `lookups.address:` — Kamailio `permissions` module parameters for `allow_source_address`. */
 export interface AddressLookupConfig {
+  /**
+   * `enabled`: run this lookup. A deployment that does not use it sets `false`: its table is
+   * then neither checked nor read, and calling the lookup fails with `E_LOOKUP_DISABLED`.
+   * @default true
+   */
+  readonly enabled: boolean;
   /** `table` (Kamailio `address_table`). @default 'address' */
   readonly table: string;
   /** `group_column` (Kamailio `grp_col`). @default 'grp' */

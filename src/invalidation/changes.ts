@@ -39,7 +39,10 @@ export async function keysOfChanges(auth: AuthCache, changes: readonly Change[])
     const user = change.username ?? '';
     const domain = change.domain ?? '';
     if (change.tbl === 'address') keys.add(await auth.addressKey());
-    else if (change.tbl === 'subscriber') keys.add((await auth.keysFor({ user, domain })).credentials);
+    else if (change.tbl === 'subscriber') {
+      const { credentials } = await auth.keysFor({ user, domain });
+      if (credentials !== undefined) keys.add(credentials);
+    }
     else if (change.tbl === 'grp') {
       const { group } = await auth.keysFor({ user, domain, group: change.grp ?? '' });
       if (group !== undefined) keys.add(group);

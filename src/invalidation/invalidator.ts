@@ -61,7 +61,7 @@ export class Invalidator {
   async invalidateUser(user: string, domain: string): Promise<void> {
     const groups = await this.knownGroups();
     const keys = await Promise.all(groups.map(async (group) => (await this.auth.keysFor({ user, domain, group })).group ?? ''));
-    keys.push((await this.auth.keysFor({ user, domain })).credentials);
+    keys.push((await this.auth.keysFor({ user, domain })).credentials ?? '');
     this.kamailio?.tell([{ kind: 'user', user, domain }]);
     await this.deleteAll(keys.filter((key) => key !== ''));
   }

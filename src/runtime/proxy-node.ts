@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { AuthCache } from '../auth/auth-cache.js';
 import { createAuthCache } from '../auth/from-config.js';
 import { loadConfig, resolveConfigPath, watchConfig, type AuthringConfig, type ConfigError, type ConfigWatcher } from '../config/index.js';
-import { AuthringError } from '../errors.js';
+import { AuthringError, SourceUnavailableError } from '../errors.js';
 import { ChangeWatcher, type ChangeWatcherOptions } from '../invalidation/watcher.js';
 import { useChangeLogForRecovery } from '../invalidation/changes.js';
 
@@ -40,6 +40,7 @@ export interface ProxyNodeOptions {
 export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
   private watcher: ConfigWatcher | undefined;
   private changes: ChangeWatcher | undefined;
+  private changesRetry: NodeJS.Timeout | undefined;
 
   private constructor(
     /** The auth lookups. */
@@ -58,12 +59,11 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
     useChangeLogForRecovery(node.auth);
     if (options.changeWatcher) {
       try {
-        node.changes = await ChangeWatcher.start(node.auth, options.changeWatcher === true ? {} : options.changeWatcher);
+        await node.startChanges(options.changeWatcher === true ? {} : options.changeWatcher);
       } catch (error) {
         await node.auth.close();
         throw error;
       }
-      node.changes.on('poll-error', (error) => node.emit('config-error', error));
     }
     if (options.watch ?? true) {
       node.watcher = watchConfig(path, {
@@ -86,8 +86,33 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
     return this.running;
   }
 
+  /**
+   * Starts the change watcher. MySQL unreachable (a start during an outage) is not fatal: the
+   * failure is reported as `config-error` and the watcher tried again every few seconds until it
+   * starts or the node closes. MySQL answering with an error (no change log: triggers not
+   * installed) is, as before.
+   */
+  private async startChanges(options: ChangeWatcherOptions): Promise<void> {
+    try {
+      this.changes = await ChangeWatcher.start(this.auth, options);
+      this.changes.on('poll-error', (error) => this.emit('config-error', error));
+    } catch (error) {
+      if (answeredBySql(error)) throw error;
+      this.emit('config-error', error instanceof AuthringError ? error : new SourceUnavailableError('change log', error));
+      this.changesRetry = setTimeout(() => {
+        this.changesRetry = undefined;
+        this.startChanges(options).catch((failure: unknown) =>
+          this.emit('config-error', failure instanceof AuthringError ? failure : new SourceUnavailableError('change log', failure)),
+        );
+      }, CHANGE_WATCHER_RETRY_MS);
+      this.changesRetry.unref();
+    }
+  }
+
   /** Stops watching and closes connections. */
   async close(): Promise<void> {
+    clearTimeout(this.changesRetry);
+    this.changesRetry = undefined;
     this.watcher?.close();
     await this.changes?.stop();
     await this.auth.close();
@@ -106,4 +131,15 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
     this.running = { ...next, mysql: this.running.mysql, cache: this.running.cache, lookups: this.running.lookups, metrics: this.running.metrics };
     this.emit('reload', this.running, restartNeeded);
   }
+}
+
+/** Milliseconds between attempts to start the change watcher while MySQL cannot be reached. */
+const CHANGE_WATCHER_RETRY_MS = 5000;
+
+/** True when MySQL itself answered with the error (it has an SQL state), rather than being unreachable. */
+function answeredBySql(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (typeof (e as { sqlState?: unknown }).sqlState === 'string') return true;
+  }
+  return false;
 }

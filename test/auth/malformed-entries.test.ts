@@ -43,7 +43,7 @@ describe.skipIf(!ready)('malformed cache entries on real MariaDB and memcached',
     'credentials entry %s: answered from MySQL, counted, replaced',
     async (junk) => {
       const auth = await authCache();
-      const key = (await auth.keysFor({ user: 'alice', domain: 'example.com' })).credentials;
+      const key = (await auth.keysFor({ user: 'alice', domain: 'example.com' })).credentials ?? '';
       await cluster.set(key, junk, { ttl: 300 });
       const status: LookupStatus = {};
       const credentials = await auth.getCredentials('alice', 'example.com', status);

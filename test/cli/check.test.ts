@@ -95,12 +95,41 @@ describe.skipIf(!ready)('authring check', () => {
     const file = config('bad-column.yaml', { group: { user_column: 'user_name' } });
     const { result, json } = await authringJson<CheckJson>(['-c', file, 'check']);
     expect(result.code).toBe(1);
-    expect(json.checks.find((c) => c.server === `${db.name}.grp`)).toMatchObject({ status: 'down', error: 'missing column user_name' });
+    expect(json.checks.find((c) => c.server === `${db.name}.grp`)).toMatchObject({
+      status: 'down',
+      error: expect.stringContaining('lookups.group.user_column: no column user_name in table grp'),
+    });
 
     const missing = config('bad-table.yaml', { group: { table: 'nosuchtable' } });
     const text = await authring(['-c', missing, 'check']);
     expect(text.code).toBe(1);
-    expect(text.stdout).toContain('table nosuchtable does not exist');
+    expect(text.stdout).toContain(`lookups.group.table: no table nosuchtable in database ${db.name}`);
+  });
+
+  it('exits 1 for a name column that is not a character column (VARBINARY), naming table, column and what is expected', async () => {
+    await db.query('CREATE TABLE grp_binary (username VARBINARY(64), domain VARBINARY(64), grp VARBINARY(64))');
+    const file = config('binary.yaml', { group: { table: 'grp_binary' } });
+    const { result, json } = await authringJson<CheckJson>(['-c', file, 'check']);
+    expect(result.code).toBe(1);
+    const grp = json.checks.find((c) => c.server === `${db.name}.grp_binary`);
+    expect(grp).toMatchObject({ status: 'down' });
+    expect(grp?.error).toContain('lookups.group.user_column: grp_binary.username is varbinary(64); expected a character column');
+    expect(grp?.error).toContain('lookups.group.group_column: grp_binary.grp is varbinary(64)');
+
+    const lookup = await authring(['-c', file, 'lookup', 'group', 'alice', 'example.com', 'ipauth']);
+    expect(lookup.code).not.toBe(0);
+    expect(lookup.stderr).toContain('grp_binary.username is varbinary(64); expected a character column');
+    expect(lookup.stderr).not.toContain('ER_PARSE_ERROR');
+  });
+
+  it('checks only the enabled lookups’ tables', async () => {
+    const file = config('subscriber-only.yaml', {
+      group: { enabled: 'false', table: 'nosuchtable' },
+      extra: ['  address:', '    enabled: false', '    table: nosuchtable'].join('\n'),
+    });
+    const { result, json } = await authringJson<CheckJson>(['-c', file, 'check']);
+    expect(result.code).toBe(0);
+    expect(json.checks.filter((c) => c.kind === 'table').map((c) => c.server)).toEqual([`${db.name}.subscriber`]);
   });
 
   it('exits 1 when MySQL refuses the login, with every table unchecked', async () => {

@@ -54,6 +54,7 @@ describe('defaults', () => {
   it("uses Kamailio 5.6's module defaults for the lookups", () => {
     // group_mod.c: TABLE "grp", USER_COL "username", DOMAIN_COL "domain", GROUP_COL "grp", use_domain 0.
     expect(config.lookups.group).toEqual({
+      enabled: true,
       table: 'grp',
       userColumn: 'username',
       domainColumn: 'domain',
@@ -63,6 +64,7 @@ describe('defaults', () => {
     // auth_db_mod.c: USER_COL "username", DOMAIN_COL "domain", PASS_COL "ha1", PASS_COL_2 "ha1b",
     // calc_ha1 0, use_domain 0; the table is www_authorize's argument, "subscriber" by convention.
     expect(config.lookups.credentials).toEqual({
+      enabled: true,
       table: 'subscriber',
       userColumn: 'username',
       domainColumn: 'domain',
@@ -75,6 +77,7 @@ describe('defaults', () => {
     // permissions.c: address_table "address", grp_col "grp", ip_addr_col "ip_addr", mask_col "mask",
     // port_col "port", tag_col "tag".
     expect(config.lookups.address).toEqual({
+      enabled: true,
       table: 'address',
       groupColumn: 'grp',
       ipColumn: 'ip_addr',

@@ -24,6 +24,8 @@ export interface ColumnInfo {
   readonly columnType: string;
   /** Null for binary and non-text columns. */
   readonly charset: string | null;
+  /** Most bytes per character of the character set (1: an 8-bit set). */
+  readonly charsetMaxBytes: number | undefined;
   readonly collation: string | null;
   readonly maxChars: number | undefined;
 }
@@ -31,8 +33,10 @@ export interface ColumnInfo {
 /** Every column of the named tables in the connection's database, by lower-cased `table.column`. */
 export async function describeColumns(sql: SqlClient, tables: readonly string[], timeoutMs: number): Promise<Map<string, ColumnInfo>> {
   const rows = await sql.select<RowDataPacket>(
-    'SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS d, COLUMN_TYPE AS ct, CHARACTER_SET_NAME AS s, COLLATION_NAME AS k, ' +
-      'CHARACTER_MAXIMUM_LENGTH AS m FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)',
+    'SELECT c.TABLE_NAME AS t, c.COLUMN_NAME AS c, c.DATA_TYPE AS d, c.COLUMN_TYPE AS ct, c.CHARACTER_SET_NAME AS s, ' +
+      'c.COLLATION_NAME AS k, c.CHARACTER_MAXIMUM_LENGTH AS m, cs.MAXLEN AS b FROM information_schema.COLUMNS c ' +
+      'LEFT JOIN information_schema.CHARACTER_SETS cs ON cs.CHARACTER_SET_NAME = c.CHARACTER_SET_NAME ' +
+      'WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME IN (?)',
     // mysql2 expands an array parameter to a list.
     [[...new Set(tables)] as unknown as string],
     timeoutMs,
@@ -46,6 +50,7 @@ export async function describeColumns(sql: SqlClient, tables: readonly string[],
       dataType: String(row['d']).toLowerCase(),
       columnType: String(row['ct']),
       charset: text(row['s']),
+      charsetMaxBytes: row['b'] === null || row['b'] === undefined ? undefined : Number(row['b']),
       collation: text(row['k']),
       maxChars: row['m'] === null || row['m'] === undefined ? undefined : Number(row['m']),
     };
@@ -74,7 +79,7 @@ export async function learnColumnFacts(
       const { charset, collation } = info;
       let probing = collations.get(collation);
       if (!probing) {
-        probing = probeCollation(sql, charset, collation, timeoutMs);
+        probing = probeCollation(sql, charset, collation, info.charsetMaxBytes === 1, timeoutMs);
         collations.set(collation, probing);
       }
       facts.set(columnId(column), { id: columnId(column), maxChars: info.maxChars, collation: await probing });

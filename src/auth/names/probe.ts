@@ -29,7 +29,8 @@ const ONE_UNIT_UNICODE = /^(utf8mb4|utf8mb3|utf8)_general_(nopad_)?ci$/;
 const CODEPOINT_SAMPLE = ['A', 'z', '\u00e9', '\u00ff', '\u0100', '\u4e2d', '\ufffd', '\u{1f600}', '\u{10ffff}'];
 
 /**
- * Reads a collation's facts from MySQL (three queries). Throws the driver's error.
+ * Reads a collation's facts from MySQL (two queries); `eightBit` when its character set has one
+ * byte per character. Throws the driver's error.
  *
  * - For an 8-bit character set, every one of its 256 characters is weighed; if each weighs one
  *   unit (or nothing) and no pair of them forms a contraction, all names are keyed locally.
@@ -37,11 +38,9 @@ const CODEPOINT_SAMPLE = ['A', 'z', '\u00e9', '\u00ff', '\u0100', '\u4e2d', '\uf
  * - Otherwise the ASCII characters that pass the same checks are keyed locally, and a name with
  *   any other character asks MySQL for its weight string.
  */
-export async function probeCollation(sql: SqlClient, charset: string, collation: string, timeoutMs: number): Promise<CollationFacts> {
+export async function probeCollation(sql: SqlClient, charset: string, collation: string, eightBit: boolean, timeoutMs: number): Promise<CollationFacts> {
   if (!PLAIN.test(charset) || !PLAIN.test(collation)) throw new Error(`unexpected collation name ${JSON.stringify(`${charset}/${collation}`)}`);
   const typed = (expression: string): string => `CONVERT(${expression} USING ${charset}) COLLATE ${collation}`;
-  const [info] = await sql.select<RowDataPacket>('SELECT MAXLEN AS m FROM information_schema.CHARACTER_SETS WHERE CHARACTER_SET_NAME = ?', [charset], timeoutMs);
-  const eightBit = Number(info?.['m']) === 1;
 
   // Each candidate character and its weight.
   const candidates: { char: string; literal: string }[] = eightBit

@@ -9,7 +9,7 @@ import type { LookupsConfig } from '../types.js';
 /** The keys of `lookups:`. */
 export const LOOKUPS_KEYS = ['group', 'credentials', 'address'] as const;
 /** The keys of `lookups.group:`. */
-export const GROUP_KEYS = ['table', 'user_column', 'domain_column', 'group_column', 'use_domain'] as const;
+export const GROUP_KEYS = ['table', 'user_column', 'domain_column', 'group_column', 'use_domain', 'enabled'] as const;
 /** The keys of `lookups.credentials:`. */
 export const CREDENTIALS_KEYS = [
   'table',
@@ -20,9 +20,10 @@ export const CREDENTIALS_KEYS = [
   'calculate_ha1',
   'plain_password_column',
   'use_domain',
+  'enabled',
 ] as const;
 /** The keys of `lookups.address:`. */
-export const ADDRESS_KEYS = ['table', 'group_column', 'ip_column', 'mask_column', 'port_column', 'tag_column'] as const;
+export const ADDRESS_KEYS = ['table', 'group_column', 'ip_column', 'mask_column', 'port_column', 'tag_column', 'enabled'] as const;
 
 /** Table and column names are interpolated into SQL, so only plain identifiers pass. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -38,6 +39,7 @@ export function readLookups(section: MapReader<(typeof LOOKUPS_KEYS)[number]>): 
   const a = section.map('address', ADDRESS_KEYS);
   return {
     group: {
+      enabled: g.bool('enabled', G.enabled),
       table: g.string('table', identifier) ?? G.table,
       userColumn: g.string('user_column', identifier) ?? G.userColumn,
       domainColumn: g.string('domain_column', identifier) ?? G.domainColumn,
@@ -45,6 +47,7 @@ export function readLookups(section: MapReader<(typeof LOOKUPS_KEYS)[number]>): 
       useDomain: g.bool('use_domain', G.useDomain),
     },
     credentials: {
+      enabled: c.bool('enabled', C.enabled),
       table: c.string('table', identifier) ?? C.table,
       userColumn: c.string('user_column', identifier) ?? C.userColumn,
       domainColumn: c.string('domain_column', identifier) ?? C.domainColumn,
@@ -55,6 +58,7 @@ export function readLookups(section: MapReader<(typeof LOOKUPS_KEYS)[number]>): 
       useDomain: c.bool('use_domain', C.useDomain),
     },
     address: {
+      enabled: a.bool('enabled', A.enabled),
       table: a.string('table', identifier) ?? A.table,
       groupColumn: a.string('group_column', identifier) ?? A.groupColumn,
       ipColumn: a.string('ip_column', identifier) ?? A.ipColumn,
