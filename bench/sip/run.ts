@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const began = Date.now();
   const loadBefore = os.loadavg()[0] ?? 0;
   const db = await BenchDatabase.create(users);
-  const callee = await SippCallee.start();
+  const callee = await SippCallee.start(4 * 3600);
   const ramps: Ramp[] = [];
   try {
     for (const workload of ['register', 'call'] as const) {

@@ -196,13 +196,16 @@ export class SippCallee {
     private readonly exited: Promise<string>,
   ) {}
 
-  /** Starts it and waits until it answers. */
-  static async start(): Promise<SippCallee> {
+  /**
+   * Starts it and waits until it answers. It quits by itself after `lifetimeS` (sipp's global
+   * `-timeout`), so a callee orphaned by a killed test run does not answer forever.
+   */
+  static async start(lifetimeS = 900): Promise<SippCallee> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'authring-callee-'));
     removeOnExit(dir);
     const loopback = await sippLoopbackArgs('127.0.0.1');
     const port = Number(loopback[3]);
-    const child = spawn(sippBinary(), ['-sf', path.join(SIP_PROXY_HELPER_DIR, 'uas.xml'), ...loopback, '-nostdin', '-trace_err', '-error_file', path.join(dir, 'errors.log')], { cwd: dir, stdio: 'ignore' });
+    const child = spawn(sippBinary(), ['-sf', path.join(SIP_PROXY_HELPER_DIR, 'uas.xml'), ...loopback, '-nostdin', '-timeout', `${lifetimeS}s`, '-trace_err', '-error_file', path.join(dir, 'errors.log')], { cwd: dir, stdio: 'ignore' });
     let alive = true;
     const exited = runToEnd(child, 24 * 3600_000).finally(() => (alive = false));
     const callee = new SippCallee(child, dir, port, exited);
