@@ -89,13 +89,18 @@ export function ratio(value: number): string {
 
 /** Median and interquartile range of per-round ratios, e.g. `median 1.04 (middle half 0.98–1.09, 12 rounds)`. */
 export function spread(ratios: readonly number[]): string {
-  const sorted = ratios.filter((r) => Number.isFinite(r)).sort((a, b) => a - b);
-  if (sorted.length === 0) return 'n/a';
-  const at = (q: number): number => {
-    const pos = (sorted.length - 1) * q;
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return (sorted[lo] ?? NaN) + ((sorted[hi] ?? NaN) - (sorted[lo] ?? NaN)) * (pos - lo);
-  };
-  return `median ${at(0.5).toFixed(2)} (middle half ${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)}, ${sorted.length} rounds)`;
+  const count = ratios.filter((r) => Number.isFinite(r)).length;
+  if (count === 0) return 'n/a';
+  const at = (q: number): string => quantile(ratios, q).toFixed(2);
+  return `median ${at(0.5)} (middle half ${at(0.25)}–${at(0.75)}, ${count} rounds)`;
+}
+
+/** The `q` quantile (0..1) of the finite values, interpolated between ranks; NaN when none. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] ?? NaN) + ((sorted[hi] ?? NaN) - (sorted[lo] ?? NaN)) * (pos - lo);
 }

@@ -1,7 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, type AuthringError } from '../errors.js';
 import { FrameReader, type FrameSink } from './frame-reader.js';
-import { HEADER_BYTES, Opcode, Status, checkResponseShape, describeStatus } from './protocol.js';
+import { HEADER_BYTES, Opcode, Status, checkResponseShape, describeStatus, u16, u32 } from './protocol.js';
+import type { Item } from './item.js';
 import type { ServerSpec } from './server-spec.js';
 
 /** One parsed binary-protocol response. */
@@ -15,10 +16,12 @@ export interface Response {
   readonly cas: bigint;
 }
 
-/** A hit of a quiet multi-get batch. */
-export interface BatchResponse extends Response {
-  /** Position, in the batch, of the key this hit answers. */
-  readonly index: number;
+/** The hits of a quiet multi-get batch, in arrival order. */
+export interface BatchHits {
+  /** Position, in the batch, of the key each hit answers. */
+  readonly indexes: number[];
+  /** The item each hit carries. */
+  readonly items: Item[];
 }
 
 /** Socket settings of one server connection. */
@@ -45,7 +48,7 @@ class Pending {
   sentAt = 0;
   timer: NodeJS.Timeout | undefined;
   /** Quiet batch: the hits so far, and where in the request the next hit's key is looked for. */
-  readonly hits: BatchResponse[] = [];
+  readonly hits: BatchHits | undefined;
   private cursor = 0;
   private index = 0;
 
@@ -56,11 +59,13 @@ class Pending {
     readonly opcode: number,
     readonly quiet: boolean,
     readonly key: string | undefined,
-    private readonly onResolve: (value: Response | BatchResponse[]) => void,
+    private readonly onResolve: (value: Response | BatchHits) => void,
     private readonly onReject: (error: AuthringError) => void,
-  ) {}
+  ) {
+    this.hits = quiet ? { indexes: [], items: [] } : undefined;
+  }
 
-  resolve(value: Response | BatchResponse[]): void {
+  resolve(value: Response | BatchHits): void {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
@@ -83,14 +88,20 @@ class Pending {
     const blob = this.blob;
     while (this.cursor + HEADER_BYTES <= blob.length && blob[this.cursor + 1] === Opcode.GETKQ) {
       const at = this.cursor;
-      const keyLength = blob.readUInt16BE(at + 2);
-      const keyStart = at + HEADER_BYTES + (blob[at + 4] ?? 0);
-      this.cursor = at + HEADER_BYTES + blob.readUInt32BE(at + 8);
+      const keyLength = u16(blob, at + 2);
+      const keyStart = at + HEADER_BYTES + (blob[at + 4] as number);
+      this.cursor = at + HEADER_BYTES + u32(blob, at + 8);
       const index = this.index++;
-      if (keyLength === length && blob.compare(buffer, start, start + length, keyStart, keyStart + keyLength) === 0) return index;
+      if (keyLength === length && sameBytes(blob, keyStart, buffer, start, length)) return index;
     }
     return -1;
   }
+}
+
+/** Whether `a[aStart..)` and `b[bStart..)` hold the same `length` bytes (keys are short: a loop beats a native call). */
+function sameBytes(a: Buffer, aStart: number, b: Buffer, bStart: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
 }
 
 /**
@@ -137,8 +148,8 @@ export class ServerConnection {
    * Sends a pipelined batch of GETKQ requests ending in a NOOP (see `multiGetRequest`) in one
    * write and resolves with every hit that arrived before the NOOP's answer.
    */
-  sendQuietBatch(batch: Buffer, timeoutMs: number): Promise<BatchResponse[]> {
-    return this.exchange(batch, timeoutMs, undefined, true) as Promise<BatchResponse[]>;
+  sendQuietBatch(batch: Buffer, timeoutMs: number): Promise<BatchHits> {
+    return this.exchange(batch, timeoutMs, undefined, true) as Promise<BatchHits>;
   }
 
   /** Ends the socket; requests still waiting fail with a connection error. */
@@ -147,13 +158,13 @@ export class ServerConnection {
     this.fail((key) => new ConnectionError(this.spec.address, new Error('connection closed by the client'), key));
   }
 
-  private exchange(blob: Buffer, timeoutMs: number, key: string | undefined, quiet: boolean): Promise<Response | BatchResponse[]> {
+  private exchange(blob: Buffer, timeoutMs: number, key: string | undefined, quiet: boolean): Promise<Response | BatchHits> {
     if (this.state === 'closed') {
       return Promise.reject(new ConnectionError(this.spec.address, new Error('connection closed by the client'), key));
     }
     const opaque = this.nextOpaque();
     stampOpaque(blob, opaque, quiet);
-    return new Promise<Response | BatchResponse[]>((resolve, reject) => {
+    return new Promise<Response | BatchHits>((resolve, reject) => {
       const pending = new Pending(blob, opaque, quiet ? Opcode.NOOP : (blob[1] ?? -1), quiet, key, resolve, reject);
       pending.timer = setTimeout(() => pending.reject(new TimeoutError(this.spec.address, timeoutMs, key)), timeoutMs);
       if (this.state === 'ready') this.write(pending);
@@ -232,42 +243,43 @@ export class ServerConnection {
   private checkHeader(buffer: Buffer, offset: number): string | undefined {
     const pending = this.inflight[this.head];
     if (pending === undefined) return 'an answer with no request outstanding';
-    const opaque = buffer.readUInt32BE(offset + 12);
+    const opaque = u32(buffer, offset + 12);
     if (opaque !== pending.opaque) return `an answer to request ${opaque} while request ${pending.opaque} is the oldest outstanding`;
-    const opcode = buffer[offset + 1] ?? -1;
+    const opcode = buffer[offset + 1] as number;
     if (opcode !== pending.opcode && !(pending.quiet && opcode === Opcode.GETKQ)) {
       return `an answer with opcode 0x${opcode.toString(16)} to a request with opcode 0x${pending.opcode.toString(16)}`;
     }
-    const keyLength = buffer.readUInt16BE(offset + 2);
-    const extrasLength = buffer[offset + 4] ?? 0;
-    const valueLength = buffer.readUInt32BE(offset + 8) - keyLength - extrasLength;
-    return checkResponseShape(opcode, buffer.readUInt16BE(offset + 6), keyLength, extrasLength, valueLength);
+    const keyLength = u16(buffer, offset + 2);
+    const extrasLength = buffer[offset + 4] as number;
+    const valueLength = u32(buffer, offset + 8) - keyLength - extrasLength;
+    return checkResponseShape(opcode, u16(buffer, offset + 6), keyLength, extrasLength, valueLength);
   }
 
   private dispatch(buffer: Buffer, offset: number): void {
     const pending = this.inflight[this.head] as Pending;
-    const opcode = buffer[offset + 1] ?? -1;
-    const status = buffer.readUInt16BE(offset + 6);
-    const keyLength = buffer.readUInt16BE(offset + 2);
-    const extrasLength = buffer[offset + 4] ?? 0;
+    const opcode = buffer[offset + 1] as number;
+    const status = u16(buffer, offset + 6);
+    const keyLength = u16(buffer, offset + 2);
+    const extrasLength = buffer[offset + 4] as number;
     const keyStart = offset + HEADER_BYTES + extrasLength;
-    const response = {
-      opcode,
-      status,
-      flags: extrasLength === 4 ? buffer.readUInt32BE(offset + HEADER_BYTES) : 0,
-      value: buffer.subarray(keyStart + keyLength, offset + HEADER_BYTES + buffer.readUInt32BE(offset + 8)),
-      cas: buffer.readBigUInt64BE(offset + 16),
-    };
-    if (pending.quiet && opcode === Opcode.GETKQ) {
+    const flags = extrasLength === 4 ? u32(buffer, offset + HEADER_BYTES) : 0;
+    const value = buffer.subarray(keyStart + keyLength, offset + HEADER_BYTES + u32(buffer, offset + 8));
+    const cas = buffer.readBigUInt64BE(offset + 16);
+    const hits = pending.hits;
+    if (hits !== undefined && opcode === Opcode.GETKQ) {
       const index = pending.locate(buffer, keyStart, keyLength);
       if (index < 0) return this.sink.violation('a multi-get hit for a key not asked for, or out of order');
-      if (!pending.settled) pending.hits.push({ ...response, index });
+      // A quiet GET answers only hits and errors; an error leaves the key a miss.
+      if (status === Status.OK && !pending.settled) {
+        hits.indexes.push(index);
+        hits.items.push({ value, flags, cas });
+      }
       return;
     }
     this.shift();
     if (status === Status.AUTH_ERROR) {
       pending.reject(new AuthenticationError(this.spec.address, `the server requires authentication (${describeStatus(status)})`, pending.key));
-    } else pending.resolve(pending.quiet ? pending.hits : response);
+    } else pending.resolve(hits ?? { opcode, status, flags, value, cas });
   }
 
   private shift(): void {
@@ -315,6 +327,6 @@ function stampOpaque(blob: Buffer, opaque: number, batch: boolean): void {
   let offset = 0;
   while (offset + HEADER_BYTES <= blob.length) {
     blob.writeUInt32BE(opaque, offset + 12);
-    offset += HEADER_BYTES + blob.readUInt32BE(offset + 8);
+    offset += HEADER_BYTES + u32(blob, offset + 8);
   }
 }

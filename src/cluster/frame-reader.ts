@@ -1,4 +1,4 @@
-import { HEADER_BYTES, RESPONSE_MAGIC } from './protocol.js';
+import { HEADER_BYTES, RESPONSE_MAGIC, u16, u32 } from './protocol.js';
 
 /** Where a {@link FrameReader} delivers what it reads. */
 export interface FrameSink {
@@ -88,11 +88,11 @@ export class FrameReader {
 
   /** Checks the header at `offset`; returns the frame size, or -1 after reporting a violation. */
   private check(buffer: Buffer, offset: number): number {
-    const magic = buffer[offset] ?? 0;
-    const keyLength = buffer.readUInt16BE(offset + 2);
-    const extrasLength = buffer[offset + 4] ?? 0;
-    const dataType = buffer[offset + 5] ?? 0;
-    const bodyLength = buffer.readUInt32BE(offset + 8);
+    const magic = buffer[offset] as number;
+    const keyLength = u16(buffer, offset + 2);
+    const extrasLength = buffer[offset + 4] as number;
+    const dataType = buffer[offset + 5] as number;
+    const bodyLength = u32(buffer, offset + 8);
     let reason: string | undefined;
     if (magic !== RESPONSE_MAGIC) reason = `magic byte 0x${hex(magic)} (a response has 0x${hex(RESPONSE_MAGIC)})`;
     else if (dataType !== 0) reason = `data type 0x${hex(dataType)} (only raw bytes, 0x00, exist)`;

@@ -1,7 +1,7 @@
 import { AuthringError, PartialResultError, type BatchFailure } from '../errors.js';
-import { itemFromResponse, type Item } from './item.js';
+import type { Item } from './item.js';
 import type { ClusterNode } from './node.js';
-import { Status, multiGetRequest } from './protocol.js';
+import { multiGetRequest } from './protocol.js';
 import type { Route } from './topology.js';
 
 /** How a multi-get places keys: the cluster's routing, owner lookups for failures. */
@@ -12,48 +12,61 @@ export interface MultiGetRouting {
   owner(key: string): string;
 }
 
+/** The keys one server is asked for, and the caller key behind each. */
+interface Batch {
+  readonly node: ClusterNode;
+  readonly wireKeys: string[];
+  /** Parallel to `wireKeys`. */
+  readonly callers: string[];
+}
+
 /**
  * Reads many keys: one pipelined GETKQ…NOOP batch per server, all servers in parallel under one
- * deadline. Duplicate caller keys are read once; two caller keys with one wire key share its item.
+ * deadline. Hits come back as positions in the batch, so no key is decoded from the answers.
+ * Keys are not deduplicated: a key asked twice is read twice, which costs a few bytes, while
+ * deduplicating costs a map lookup per key on every call.
  * @throws PartialResultError when some servers failed; it carries the other servers' hits.
  */
 export async function multiGet(keys: readonly string[], timeoutMs: number, routing: MultiGetRouting): Promise<Map<string, Item>> {
-  const batches = new Map<ClusterNode, { route: Route; callerKeys: Map<string, string[]> }>();
+  // A handful of servers: a scan beats a map keyed by node.
+  const batches: Batch[] = [];
   const hits = new Map<string, Item>();
   const failures: BatchFailure[] = [];
-  for (const key of new Set(keys)) {
+  let unroutable: Set<string> | undefined;
+  for (const key of keys) {
     let routed: { route: Route; wireKey: string };
     try {
       routed = routing.route(key);
     } catch (error) {
-      failures.push({ server: routing.owner(key), keys: [key], error: asAuthringError(error) });
+      unroutable ??= new Set();
+      if (!unroutable.has(key)) failures.push({ server: routing.owner(key), keys: [key], error: asAuthringError(error) });
+      unroutable.add(key);
       continue;
     }
-    const batch = batches.get(routed.route.node) ?? { route: routed.route, callerKeys: new Map<string, string[]>() };
-    batches.set(routed.route.node, batch);
-    const callers = batch.callerKeys.get(routed.wireKey) ?? [];
-    callers.push(key);
-    batch.callerKeys.set(routed.wireKey, callers);
+    const node = routed.route.node;
+    let batch: Batch | undefined;
+    for (let i = 0; i < batches.length; i++) {
+      if ((batches[i] as Batch).node === node) {
+        batch = batches[i];
+        break;
+      }
+    }
+    if (batch === undefined) {
+      batch = { node, wireKeys: [], callers: [] };
+      batches.push(batch);
+    }
+    batch.wireKeys.push(routed.wireKey);
+    batch.callers.push(key);
   }
   await Promise.all(
-    [...batches].map(async ([node, { route, callerKeys }]) => {
-      const wireKeys = [...callerKeys.keys()];
+    batches.map(async ({ node, wireKeys, callers }) => {
       try {
-        const responses = await node.callBatch(multiGetRequest(wireKeys), timeoutMs);
-        let found = 0;
-        for (const response of responses) {
-          if (response.status !== Status.OK) continue;
-          const item = itemFromResponse(response);
-          for (const key of callerKeys.get(wireKeys[response.index] as string) ?? []) {
-            hits.set(key, item);
-            found += 1;
-          }
-        }
-        node.counters.hits += found;
-        node.counters.misses += wireKeys.length - found;
-        if (route.fallback) node.counters.fallbackServed += 1;
+        const { indexes, items } = await node.callBatch(multiGetRequest(wireKeys), timeoutMs);
+        for (let i = 0; i < indexes.length; i++) hits.set(callers[indexes[i] as number] as string, items[i] as Item);
+        node.counters.hits += indexes.length;
+        node.counters.misses += wireKeys.length - indexes.length;
       } catch (error) {
-        failures.push({ server: node.address, keys: [...callerKeys.values()].flat(), error: asAuthringError(error) });
+        failures.push({ server: node.address, keys: callers, error: asAuthringError(error) });
       }
     }),
   );

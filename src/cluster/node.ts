@@ -1,5 +1,5 @@
 import { AuthenticationError, AuthringError, ConnectionError, ProtocolError, TimeoutError } from '../errors.js';
-import { ServerConnection, type BatchResponse, type ConnectionOptions, type Response } from './connection.js';
+import { ServerConnection, type BatchHits, type ConnectionOptions, type Response } from './connection.js';
 import { NodeHealth, type NodeState } from './node-health.js';
 import { OutageJournal } from './outage-journal.js';
 import type { ServerSpec } from './server-spec.js';
@@ -92,7 +92,7 @@ export class ClusterNode {
   }
 
   /** Sends a pipelined quiet batch (see {@link ServerConnection.sendQuietBatch}). */
-  callBatch(batch: Buffer, timeoutMs: number): Promise<BatchResponse[]> {
+  callBatch(batch: Buffer, timeoutMs: number): Promise<BatchHits> {
     this.counters.requests += 1;
     return this.track(this.connection.sendQuietBatch(batch, timeoutMs));
   }

@@ -40,7 +40,9 @@ export class KetamaRing {
       this.byName.set(server.ketamaName, server);
       hashringServers[server.ketamaName] = { vnodes: counts[i] ?? 0 };
     });
-    this.ring = new HashRing(hashringServers, 'md5', { 'vnode count': 0 });
+    // Placements are memoized by the topology (wire key to node in one map lookup), so hashring's
+    // own LRU cache would only cost a second lookup and list upkeep on every call.
+    this.ring = new HashRing(hashringServers, 'md5', { 'vnode count': 0, 'max cache size': 1 });
     if (this.ring.size === 0) throw new InvalidArgumentError('no server has a share of the ring');
   }
 

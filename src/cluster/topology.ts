@@ -3,6 +3,9 @@ import type { ClusterNode } from './node.js';
 import type { ResolvedClusterOptions } from './options.js';
 import { KetamaRing } from './ring.js';
 
+/** Wire keys whose owner a topology remembers (at most about 3 MB of 249-byte keys); past it the memo starts over. */
+const OWNER_MEMO_SIZE = 10_000;
+
 /** Where one request goes. */
 export interface Route {
   /** The server that will serve the request. */
@@ -21,6 +24,8 @@ export class Topology {
   /** The main ring. */
   readonly ring: KetamaRing;
   private readonly gutterRing: KetamaRing | undefined;
+  /** Recent owners: one map lookup instead of an MD5, a ring search and a lookup by address. */
+  private readonly owners = new Map<string, ClusterNode>();
 
   constructor(
     private readonly options: ResolvedClusterOptions,
@@ -33,7 +38,13 @@ export class Topology {
 
   /** The owner of a wire key, regardless of its health (what a peer with auto-eject off uses). */
   owner(wireKey: string): ClusterNode {
-    return this.node(this.ring.serverFor(wireKey).address);
+    let owner = this.owners.get(wireKey);
+    if (owner === undefined) {
+      owner = this.node(this.ring.serverFor(wireKey).address);
+      if (this.owners.size >= OWNER_MEMO_SIZE) this.owners.clear();
+      this.owners.set(wireKey, owner);
+    }
+    return owner;
   }
 
   /**

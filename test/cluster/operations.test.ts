@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemcacheCluster } from '../../src/cluster/cluster.js';
@@ -14,7 +15,8 @@ describe.skipIf(!needBinary('memcached'))('cluster operations on real memcached'
 
   beforeAll(async () => {
     for (let i = 0; i < 3; i++) servers.push(await MemcachedProcess.start());
-    cluster = new MemcacheCluster({ servers: servers.map((s, n) => `${s.address}:${n + 1}`) });
+    // Deadlines with room for a loaded 2-core machine: these tests are about results, not time.
+    cluster = new MemcacheCluster({ servers: servers.map((s, n) => `${s.address}:${n + 1}`), timeoutMs: 2000 });
   });
 
   afterAll(async () => {
@@ -102,6 +104,16 @@ describe.skipIf(!needBinary('memcached'))('cluster operations on real memcached'
     expect((await cluster.getMulti([])).size).toBe(0);
   });
 
+  it('getMulti answers caller keys that share a wire key, and keys asked twice', async () => {
+    const long = `long:${run}:${'x'.repeat(300)}`;
+    const hashed = createHash('md5').update(long, 'utf8').digest('hex');
+    await cluster.set(long, 'shared');
+    const hits = await cluster.getMulti([long, hashed, long, hashed]);
+    expect([...hits.keys()].sort()).toEqual([hashed, long].sort());
+    expect(hits.get(long)?.value.toString()).toBe('shared');
+    expect(hits.get(hashed)?.value.toString()).toBe('shared');
+  });
+
   it('carries any key safely: long, spaced and command-like keys cannot inject', async () => {
     const canary = `canary:${run}`;
     await cluster.set(canary, 'alive');
@@ -148,7 +160,7 @@ describe.skipIf(!needBinary('memcached'))('cluster operations on real memcached'
   });
 
   it('fails calls after close() with E_CLOSED', async () => {
-    const other = new MemcacheCluster({ servers: servers.map((s) => s.address) });
+    const other = new MemcacheCluster({ servers: servers.map((s) => s.address), timeoutMs: 2000 });
     await other.set(`closing:${run}`, 'x');
     other.close();
     await expect(other.get(`closing:${run}`)).rejects.toBeInstanceOf(ClosedError);

@@ -21,7 +21,7 @@ describe.skipIf(!needBinary('memcached'))('swapping the server list of a running
     const keys = Array.from({ length: 300 }, (_, n) => `swap:${process.pid}:${n}`);
     await Promise.all(keys.map((k) => cluster.set(k, 'v')));
     const inFlight = keys.map((k) => cluster.get(k));
-    cluster.reconfigure({ servers: [a.address, b.address, c.address] });
+    cluster.reconfigure({ servers: [a.address, b.address, c.address], timeoutMs: 10_000 });
     const results = await Promise.all(inFlight);
     expect(results.every((item) => item?.value.toString() === 'v')).toBe(true);
 
@@ -38,7 +38,7 @@ describe.skipIf(!needBinary('memcached'))('swapping the server list of a running
 
   it('keeps the old configuration when the new one is invalid', async () => {
     const [a] = servers as [MemcachedProcess];
-    const cluster = new MemcacheCluster({ servers: [a.address] });
+    const cluster = new MemcacheCluster({ servers: [a.address], timeoutMs: 2000 });
     expect(() => cluster.reconfigure({ servers: ['nonsense'] })).toThrow(InvalidArgumentError);
     await cluster.set(`keep:${process.pid}`, 'still works');
     expect((await cluster.get(`keep:${process.pid}`))?.value.toString()).toBe('still works');
@@ -47,9 +47,9 @@ describe.skipIf(!needBinary('memcached'))('swapping the server list of a running
 
   it('closes a removed server’s connection once its requests settle', async () => {
     const [a, b] = servers as [MemcachedProcess, MemcachedProcess];
-    const cluster = new MemcacheCluster({ servers: [a.address, b.address] });
+    const cluster = new MemcacheCluster({ servers: [a.address, b.address], timeoutMs: 2000 });
     await cluster.set(`rm:${process.pid}`, 'x');
-    cluster.reconfigure({ servers: [a.address] });
+    cluster.reconfigure({ servers: [a.address], timeoutMs: 2000 });
     expect(cluster.stats().servers.map((s) => s.address)).toEqual([a.address]);
     for (let n = 0; n < 20; n++) await cluster.set(`rm:${process.pid}:${n}`, 'x');
     expect(new Set(Array.from({ length: 20 }, (_, n) => cluster.serverFor(`rm:${process.pid}:${n}`)))).toEqual(new Set([a.address]));
