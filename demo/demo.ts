@@ -113,6 +113,6 @@ main(parsed).then(
   (error: unknown) => {
     killChildren();
     say(`demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -59,8 +59,6 @@ export function credentialsTag(ha1: string | undefined): number {
 runChild<NodeInput, NodeResult>(import.meta.url, async (input, control) => {
   const population = new Population(input.population.size, input.population.seed);
   const { who, port, warmup } = buildWorkload(population, input.workload);
-  const people = Array.from(new Set(who), (i) => [i, population.person(i)] as const);
-  const person = new Map(people);
   const answerer = await openAnswerer(input.mode, input.configPath, input.htableTtlS);
   try {
     const startAt = await control.ready();
@@ -81,8 +79,7 @@ runChild<NodeInput, NodeResult>(import.meta.url, async (input, control) => {
       for (let i = next++; i < who.length; i = next++) {
         const wait = startAt + (i * 1000) / input.rate - Date.now();
         if (wait > 0) await sleep(wait);
-        const p = person.get(who[i] ?? 0);
-        if (p === undefined) throw new Error(`no person ${who[i]}`);
+        const p = population.person(who[i] ?? 0);
         const at = i * RECORD.stride;
         const started = performance.now();
         records[at + RECORD.askedAt] = Date.now();

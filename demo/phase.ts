@@ -65,9 +65,10 @@ export async function runPhase(setup: PhaseSetup, mode: Mode, onProgress: (progr
   const churn = new Child<Change[]>(new URL('./churn.ts', import.meta.url), churnInput, (n) => { changes = Number(n); report(); });
   const server = await connect(setup.login);
   const watcher = mode.startsWith('authring') ? await openAuthCache(await loadConfig(setup.configPath), mode) : undefined;
+  let changeWatcher: ChangeWatcher | undefined;
   try {
     await Promise.all([...nodes, churn].map((child) => child.ready));
-    const changeWatcher = watcher && (await ChangeWatcher.start(watcher.auth, { watcherId: `demo-${mode}` }));
+    changeWatcher = watcher && (await ChangeWatcher.start(watcher.auth, { watcherId: `demo-${mode}` }));
     const selects = async (): Promise<number> => Number((await server.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Com_select'"))[0][0]?.['Value']);
     const [selectsBefore, watcherBefore] = [await selects(), watcher?.count() ?? 0];
     const startAt = Date.now() + 500;
@@ -76,9 +77,9 @@ export async function runPhase(setup: PhaseSetup, mode: Mode, onProgress: (progr
     const endAt = Date.now();
     churn.send({ stop: true });
     const [watcherQueries, serverSelects] = [(watcher?.count() ?? 0) - watcherBefore, (await selects()) - selectsBefore];
-    await changeWatcher?.stop();
     return { mode, startAt, endAt, nodes: results, changes: await churn.result, watcherQueries, serverSelects };
   } finally {
+    await changeWatcher?.stop();
     await server.end();
     if (watcher) { await watcher.auth.close(); await watcher.pool.end(); }
   }

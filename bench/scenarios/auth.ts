@@ -38,7 +38,8 @@ export const scenario: Scenario = {
     await db.end();
     const people = Array.from({ length: SUBSCRIBERS }, (_, i) => population.person(i));
     const sql = createPool({ ...login, database: DATABASE, connectionLimit: 10, charset: 'utf8mb4' });
-    const auth = await library.AuthCache.create({ memcached: { servers }, mysql: { ...login, database: DATABASE }, cache: { keyPrefix: `bench-auth-${Date.now()}:` } });
+    // Generous deadlines, like clusterClient's: a stall of the shared machine must not end the run.
+    const auth = await library.AuthCache.create({ memcached: { servers, timeoutMs: 5000 }, mysql: { ...login, database: DATABASE }, cache: { keyPrefix: `bench-auth-${Date.now()}:`, deadlineMs: 5000, cacheTimeoutMs: 5000 } });
     const clients: BenchClient[] = [clusterClient(servers), memjsClient(servers), memcacheClient(servers)];
     try {
       for (const p of people) if ((await auth.getCredentials(p.user, p.domain)) === undefined) throw new Error(`no credentials for ${p.user}`);
