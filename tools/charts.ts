@@ -12,7 +12,7 @@ const CONFIG = {
   background: 'white',
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 360 },
   title: { fontSize: 14, anchor: 'start' as const },
   range: { category: ['#9e9e9e', '#e6862e', '#2f7ed8', '#54a24b', '#b279a2', '#e45756'] },
 };

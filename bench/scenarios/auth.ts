@@ -89,7 +89,7 @@ function summarize(contenders: readonly Contender<Id>[], results: Map<number, Ma
   }
   return {
     tables: [{ title: `Credentials lookup, ${rounds} interleaved rounds pooled`, textColumns: 2, headers: ['Concurrency', 'Contender', 'p50', 'p99', 'ops/s', 'CPU/op', 'p50 vs memjs'], rows }],
-    charts: [{ name: 'auth', spec: { title: 'Credentials lookups per second (log scale)', width: 360, height: 240, data: { values: points }, mark: 'bar', encoding: { x: { field: 'concurrency', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } }, xOffset: { field: 'contender', sort: null }, y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'lookups / s' }, color: { field: 'contender', type: 'nominal', sort: null, title: null, legend: { orient: 'bottom', columns: 2 } } } } }],
+    charts: [{ name: 'auth', spec: { title: 'Credentials lookups per second (log scale)', width: 360, height: 240, data: { values: points }, mark: 'bar', encoding: { x: { field: 'concurrency', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } }, xOffset: { field: 'contender', sort: null }, y: { field: 'value', type: 'quantitative', scale: { type: 'symlog' }, title: 'lookups / s' }, color: { field: 'contender', type: 'nominal', sort: null, title: null, legend: { orient: 'bottom', columns: 2 } } } } }],
     targets: [],
     notes,
   };

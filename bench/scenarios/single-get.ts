@@ -127,7 +127,7 @@ function summarize(
         rows,
       },
     ],
-    charts: [{ name: 'single-get', spec: { title: 'Single-key get, p50 latency (log scale; lower is better)', width: 360, height: 220, data: { values: points }, mark: 'bar', encoding: { x: { field: 'concurrency', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } }, xOffset: { field: 'client', sort: null }, y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'p50, µs' }, color: { field: 'client', type: 'nominal', sort: null, title: null } } } }],
+    charts: [{ name: 'single-get', spec: { title: 'Single-key get, p50 latency (log scale; lower is better)', width: 360, height: 220, data: { values: points }, mark: 'bar', encoding: { x: { field: 'concurrency', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } }, xOffset: { field: 'client', sort: null }, y: { field: 'value', type: 'quantitative', scale: { type: 'symlog' }, title: 'p50, µs' }, color: { field: 'client', type: 'nominal', sort: null, title: null } } } }],
     targets,
     notes,
   };
