@@ -26,7 +26,8 @@ Options:
                   install); --interop installs the package itself
   --interop       also install the interop-test packages: nutcracker, libmemcached-dev,
                   build-essential (if there is no C compiler), kamailio,
-                  kamailio-mysql-modules, kamailio-memcached-modules, sip-tester (sipp)
+                  kamailio-mysql-modules, kamailio-memcached-modules, sip-tester (sipp),
+                  mariadb-server (for tests that run a private MariaDB), openssl
   --memcached N   run N memcached instances (consecutive ports from the base; default 3)
   --stop          stop the memcached instances this script started, and MariaDB only if
                   this script started it
@@ -268,6 +269,10 @@ if ((INTEROP)); then
   WANT+=(nutcracker libmemcached-dev)
   if ! find_bin cc gcc >/dev/null; then WANT+=(build-essential); else WANT+=(libc6-dev); fi
   WANT+=(kamailio kamailio-mysql-modules kamailio-memcached-modules sip-tester)
+  # The MySQL TLS test runs a private MariaDB (mariadbd, mariadb-install-db) even when the shared
+  # one is not ours.
+  if ((MARIADB_WAS_UP)); then WANT+=(mariadb-server); fi
+  WANT+=(openssl) # throwaway certificates for the TLS tests
 fi
 
 # Without dpkg we can only look for the files the packages provide.
@@ -284,6 +289,7 @@ probe_without_dpkg() {
     kamailio-mysql-modules) compgen -G '/usr/lib*/*kamailio/modules/db_mysql.so' >/dev/null || compgen -G '/usr/lib/*/kamailio/modules/db_mysql.so' >/dev/null ;;
     kamailio-memcached-modules) compgen -G '/usr/lib*/*kamailio/modules/memcached.so' >/dev/null || compgen -G '/usr/lib/*/kamailio/modules/memcached.so' >/dev/null ;;
     sip-tester) find_bin sipp >/dev/null ;;
+    openssl) find_bin openssl >/dev/null ;;
     *) return 1 ;;
   esac
 }

@@ -18,6 +18,7 @@ import { LookupSchema } from './lookup-schema.js';
 import { tableUses } from './schema.js';
 import type { NameCounters } from './names/column-keys.js';
 import { NamespaceGeneration } from '../cache/namespace.js';
+import { mysql2TlsOptions, type MysqlTlsOptions } from './mysql-tls.js';
 import { SqlClient } from './sql.js';
 import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS, type AddressTableColumns, type CredentialsTable, type GroupTable } from './tables.js';
 
@@ -34,6 +35,8 @@ export interface MysqlOptions {
   readonly poolSize?: number;
   /** Milliseconds to connect. @default 2000 */
   readonly connectTimeoutMs?: number;
+  /** TLS: required and verified when set; plain TCP otherwise. */
+  readonly tls?: MysqlTlsOptions;
 }
 
 /** How names were keyed: counters and the memo of keys computed by MySQL. */
@@ -308,9 +311,11 @@ function isPool(value: Pool | MysqlOptions): value is Pool {
 export function createMysqlPool(options: MysqlOptions): Pool {
   const url = options.uri ? new URL(options.uri) : undefined;
   if (url && url.protocol !== 'mysql:') throw new InvalidArgumentError('the MySQL URI must start with mysql://');
+  const host = options.host ?? url?.hostname ?? '127.0.0.1';
+  const port = options.port ?? (url?.port ? Number(url.port) : 3306);
   return createPool({
-    host: options.host ?? url?.hostname ?? '127.0.0.1',
-    port: options.port ?? (url?.port ? Number(url.port) : 3306),
+    host,
+    port,
     user: options.user ?? (url ? decodeURIComponent(url.username) : undefined),
     password: options.password ?? (url?.password ? decodeURIComponent(url.password) : undefined),
     database: options.database ?? (url ? decodeURIComponent(url.pathname.replace(/^\//, '')) : undefined),
@@ -318,5 +323,6 @@ export function createMysqlPool(options: MysqlOptions): Pool {
     connectTimeout: options.connectTimeoutMs ?? 2000,
     // Credentials and names come back as strings exactly as stored.
     charset: 'utf8mb4',
+    ...(options.tls === undefined ? {} : mysql2TlsOptions(options.tls, host, port)),
   });
 }

@@ -1,6 +1,7 @@
 import { signedCodec, authPlainCodec } from '../cache/codec.js';
-import type { AuthringConfig } from '../config/index.js';
+import type { AuthringConfig, TlsConfig } from '../config/index.js';
 import { AuthCache, type AuthCacheOptions } from './auth-cache.js';
+import type { MysqlTlsOptions } from './mysql-tls.js';
 
 /** Maps a loaded cluster config file onto {@link AuthCache} options. */
 export function authCacheOptions(config: AuthringConfig): AuthCacheOptions {
@@ -16,6 +17,7 @@ export function authCacheOptions(config: AuthringConfig): AuthCacheOptions {
       database: mysql.database,
       poolSize: mysql.poolSize,
       connectTimeoutMs: mysql.connectTimeoutMs,
+      ...(mysql.tls === undefined ? {} : { tls: mysqlTls(mysql.tls) }),
     },
     queryTimeoutMs: mysql.queryTimeoutMs,
     cache: {
@@ -33,6 +35,16 @@ export function authCacheOptions(config: AuthringConfig): AuthCacheOptions {
       onSourceError: cache.onSourceError,
     },
     lookups,
+  };
+}
+
+/** `mysql.tls` of the config file as the pool takes it. */
+export function mysqlTls(tls: TlsConfig): MysqlTlsOptions {
+  return {
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+    ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { createMysqlPool, type MysqlOptions } from '../auth/auth-cache.js';
+import { mysqlTls } from '../auth/from-config.js';
 import { SqlClient } from '../auth/sql.js';
 import type { AuthringConfig } from '../config/index.js';
 
@@ -16,6 +17,7 @@ export function mysqlOptions(config: AuthringConfig, poolSize: number): MysqlOpt
     database: mysql.database,
     poolSize,
     connectTimeoutMs: mysql.connectTimeoutMs,
+    ...(mysql.tls === undefined ? {} : { tls: mysqlTls(mysql.tls) }),
   };
 }
 

@@ -23,7 +23,7 @@ export const MEMCACHED_DEFAULTS: Omit<MemcachedConfig, 'servers'> = {
 };
 
 /** Defaults of `mysql:`; `user` and `database` have none. */
-export const MYSQL_DEFAULTS: Omit<MysqlConfig, 'user' | 'database' | 'password'> = {
+export const MYSQL_DEFAULTS: Omit<MysqlConfig, 'user' | 'database' | 'password' | 'tls'> = {
   host: '127.0.0.1',
   port: 3306,
   poolSize: 10,

@@ -57,6 +57,26 @@ export interface MysqlConfig {
   readonly connectTimeoutMs: number;
   /** `query_timeout_ms`: milliseconds one query may take. @default 1000 */
   readonly queryTimeoutMs: number;
+  /** `tls`: encrypt the connection and verify the server; `undefined` (the key absent) is plain TCP. */
+  readonly tls: TlsConfig | undefined;
+}
+
+/**
+ * A `tls:` mapping, its files read at load time. Present (even empty) means TLS is required: the
+ * server's certificate must chain to `ca` and, when a name is known, carry it.
+ */
+export interface TlsConfig {
+  /** `ca_file`'s PEM text: the CA certificates to trust. @default Node's built-in CA list */
+  readonly ca: string | undefined;
+  /** `cert_file`'s PEM text: a client certificate, for servers that require one (with `key`). */
+  readonly cert: string | undefined;
+  /** `key_file`'s PEM text: the client certificate's unencrypted private key (with `cert`). */
+  readonly key: string | undefined;
+  /**
+   * `server_name`: the name the server's certificate must carry, when it differs from the host
+   * connected to. @default the host, when it is a name; no name check for an IP address (warned)
+   */
+  readonly serverName: string | undefined;
 }
 
 /** How cached entries are encoded: `plain` JSON, or `signed` with an HMAC over the secret. */

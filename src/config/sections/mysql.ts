@@ -4,6 +4,7 @@ import type { ConfigContext } from '../context.js';
 import { MYSQL_DEFAULTS as D } from '../defaults.js';
 import { MILLISECONDS, type MapReader } from '../reader.js';
 import { readSecret } from '../secrets.js';
+import { readTls } from '../tls.js';
 import type { MysqlConfig } from '../types.js';
 
 /** The keys of `mysql:`. */
@@ -19,6 +20,7 @@ export const MYSQL_KEYS = [
   'pool_size',
   'connect_timeout_ms',
   'query_timeout_ms',
+  'tls',
 ] as const;
 
 type Key = (typeof MYSQL_KEYS)[number];
@@ -44,22 +46,27 @@ export function readMysql(ctx: ConfigContext, section: MapReader<Key>): MysqlCon
   };
   const uriNode = section.node('uri');
   ctx.markSecret(uriNode, isScalar(uriNode) && typeof uriNode.value === 'string' ? redactUri(uriNode.value) : undefined);
-  if (section.has('uri')) return { ...fromUri(ctx, section), ...options };
+  if (section.has('uri')) {
+    const server = fromUri(ctx, section);
+    return { ...server, ...options, tls: readTls(ctx, section, 'tls', server.host) };
+  }
   const user = section.string('user', (v) => (/^[^\p{Cc}]{1,80}$/u.test(v) ? undefined : 'a MySQL user name'));
   const database = section.string('database', checkDatabase);
   if (!section.has('user')) section.missing('user', ' (or set `uri`)');
   if (!section.has('database')) section.missing('database', ' (or set `uri`)');
+  const host = section.string('host', checkHost) ?? D.host;
   return {
-    host: section.string('host', checkHost) ?? D.host,
+    host,
     port: section.int('port', D.port, { min: 1, max: 65535 }),
     user: user ?? '',
     password: readSecret(ctx, section, PASSWORD_KEYS, 'the MySQL password'),
     database: database ?? '',
     ...options,
+    tls: readTls(ctx, section, 'tls', host),
   };
 }
 
-function fromUri(ctx: ConfigContext, section: MapReader<Key>): Omit<MysqlConfig, 'poolSize' | 'connectTimeoutMs' | 'queryTimeoutMs'> {
+function fromUri(ctx: ConfigContext, section: MapReader<Key>): Omit<MysqlConfig, 'poolSize' | 'connectTimeoutMs' | 'queryTimeoutMs' | 'tls'> {
   for (const key of ['host', 'port', 'user', 'database'] as const) {
     if (!section.has(key)) continue;
     const text = `\`${key}\` cannot be combined with \`uri\`, which already sets it; keep one`;
