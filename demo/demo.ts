@@ -74,7 +74,7 @@ async function main(options: DemoOptions): Promise<number> {
 
   const warmupEndsS = Math.max(...workloads.map((w) => w.warmup)) / options.rate;
   const setupLine =
-    `${options.nodes} proxy nodes, each replaying ${(total / options.nodes).toLocaleString('en-US')} SIP requests at ${options.rate}/s ` +
+    `${options.nodes} proxy nodes, each replaying about ${Math.round(total / options.nodes).toLocaleString('en-US')} SIP requests at ${options.rate}/s ` +
     `(a warm-up pass over its share of ${population.people.toLocaleString('en-US')} names, then ${options.requests.toLocaleString('en-US')} Zipf-skewed requests, exponent ${options.zipf}), ` +
     `${options.concurrency} in flight; ${options.churn} provisioning changes/s by a separate process; htable autoexpire ${options.htableTtl} s.`;
   await mkdir(path.dirname(options.report), { recursive: true });
