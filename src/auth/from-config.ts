@@ -1,4 +1,5 @@
-import { signedCodec, authPlainCodec } from '../cache/codec.js';
+import { signedCodec, authPlainCodec, type ValueCodec } from '../cache/codec.js';
+import { encryptedCodec } from '../cache/encrypted-codec.js';
 import type { AuthringConfig, TlsConfig } from '../config/index.js';
 import { AuthCache, type AuthCacheOptions } from './auth-cache.js';
 import type { MysqlTlsOptions } from './mysql-tls.js';
@@ -6,7 +7,9 @@ import type { MysqlTlsOptions } from './mysql-tls.js';
 /** Maps a loaded cluster config file onto {@link AuthCache} options. */
 export function authCacheOptions(config: AuthringConfig): AuthCacheOptions {
   const { cache, mysql, memcached, lookups } = config;
-  const signed = cache.codec === 'signed' && cache.secret !== undefined;
+  const codec = codecOf(cache);
+  // Entries that carry their expiry (signed, encrypted) can be refreshed ahead and served stale.
+  const expiring = codec !== authPlainCodec;
   return {
     memcached,
     mysql: {
@@ -25,13 +28,13 @@ export function authCacheOptions(config: AuthringConfig): AuthCacheOptions {
       ttlSeconds: cache.ttlSeconds,
       negativeTtlSeconds: cache.negativeTtlSeconds,
       jitter: cache.jitter,
-      codec: signed && cache.secret !== undefined ? signedCodec(cache.secret) : authPlainCodec,
+      codec,
       deadlineMs: cache.lookupDeadlineMs,
       cacheTimeoutMs: memcached.timeoutMs,
       leaseMs: cache.leaseMs,
-      // Both need the expiry only signed entries carry; the config warns when set with plain.
-      refreshAhead: signed ? cache.refreshAhead : 0,
-      staleTtlSeconds: signed ? cache.staleTtlSeconds : 0,
+      // Both need the expiry plain entries lack; the config warns when set with plain.
+      refreshAhead: expiring ? cache.refreshAhead : 0,
+      staleTtlSeconds: expiring ? cache.staleTtlSeconds : 0,
       onSourceError: cache.onSourceError,
     },
     lookups,
@@ -46,6 +49,14 @@ export function mysqlTls(tls: TlsConfig): MysqlTlsOptions {
     ...(tls.key === undefined ? {} : { key: tls.key }),
     ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }),
   };
+}
+
+/** The codec `cache.codec` names, with the cluster file's secret. */
+function codecOf(cache: AuthringConfig['cache']): ValueCodec {
+  if (cache.secret === undefined) return authPlainCodec;
+  if (cache.codec === 'signed') return signedCodec(cache.secret);
+  if (cache.codec === 'encrypted') return encryptedCodec(cache.secret);
+  return authPlainCodec;
 }
 
 /** An {@link AuthCache} built from a loaded cluster config file. */

@@ -79,8 +79,11 @@ export interface TlsConfig {
   readonly serverName: string | undefined;
 }
 
-/** How cached entries are encoded: `plain` JSON, or `signed` with an HMAC over the secret. */
-export type CodecName = 'plain' | 'signed';
+/**
+ * How cached entries are encoded: `plain` text (what Kamailio reads), `signed` with an HMAC
+ * under the secret, or `encrypted` with AES-256-GCM under a key derived from the secret.
+ */
+export type CodecName = 'plain' | 'signed' | 'encrypted';
 
 /** What a lookup answers when it misses the cache and MySQL fails: throw, or answer "no". */
 export type SourceErrorPolicy = 'fail' | 'deny';
@@ -97,7 +100,7 @@ export interface CacheConfig {
   readonly jitter: number;
   /** `codec`. @default 'plain' */
   readonly codec: CodecName;
-  /** Read from `secret_env`, `secret_file` or `secret`; at least 16 bytes; set iff `codec` is `signed`. */
+  /** Read from `secret_env`, `secret_file` or `secret`; at least 16 bytes; set iff `codec` is `signed` or `encrypted`. */
   readonly secret: string | undefined;
   /** `lookup_deadline_ms`: milliseconds a caller waits for one lookup, cache and MySQL included. @default 500 */
   readonly lookupDeadlineMs: number;
@@ -105,9 +108,9 @@ export interface CacheConfig {
   readonly onSourceError: SourceErrorPolicy;
   /** `lease_ms`: milliseconds one node's load of a missing key holds the other nodes off. @default 2000 */
   readonly leaseMs: number;
-  /** `refresh_ahead`: fraction 0..0.9 of the TTL; a hit within that much of expiry reloads the key early, in the background; 0 is off; needs `codec: signed`. @default 0 */
+  /** `refresh_ahead`: fraction 0..0.9 of the TTL; a hit within that much of expiry reloads the key early, in the background; 0 is off; needs `codec: signed` or `encrypted`. @default 0 */
   readonly refreshAhead: number;
-  /** `stale_ttl_s`: seconds past expiry a signed entry may still be served while MySQL is down; 0 is off. @default 0 */
+  /** `stale_ttl_s`: seconds past expiry a signed or encrypted entry may still be served while MySQL is down; 0 is off. @default 0 */
   readonly staleTtlSeconds: number;
 }
 

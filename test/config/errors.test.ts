@@ -130,7 +130,7 @@ describe('values', () => {
     ['negative_ttl_s: -1', 'cache.negative_ttl_s', 'an integer 0..2592000 (seconds)'],
     ['jitter: 0.6', 'cache.jitter', 'a number 0..0.5 (fraction of the TTL)'],
     ['refresh_ahead: 1', 'cache.refresh_ahead', 'a number 0..0.9 (fraction of the TTL, 0 = off)'],
-    ['codec: hmac', 'cache.codec', '"plain" or "signed"'],
+    ['codec: hmac', 'cache.codec', '"plain" or "signed" or "encrypted"'],
     ['on_source_error: ignore', 'cache.on_source_error', '"fail" or "deny"'],
     ['key_prefix: "has space"', 'cache.key_prefix', 'printable ASCII without spaces, at most 64 characters'],
     ['lease_ms: 1.5', 'cache.lease_ms', 'an integer 1..2147483647 (milliseconds)'],

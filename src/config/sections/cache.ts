@@ -25,7 +25,7 @@ type Key = (typeof CACHE_KEYS)[number];
 
 /** memcached reads a TTL above 30 days as an absolute Unix time. */
 const MAX_TTL_S = 2_592_000;
-/** Shortest HMAC secret accepted for `codec: signed`. */
+/** Shortest secret accepted for `codec: signed` and `codec: encrypted`. */
 export const MIN_SECRET_BYTES = 16;
 /** Above this TTL a warning is given: a change no invalidation reaches shows this late. */
 const LONG_TTL_S = 3600;
@@ -38,7 +38,7 @@ export function readCache(ctx: ConfigContext, section: MapReader<Key>): CacheCon
   const keyPrefix = section.string('key_prefix', (v) =>
     /^[\x21-\x7e]{0,64}$/.test(v) ? undefined : 'printable ASCII without spaces, at most 64 characters',
   );
-  const codec = section.oneOf('codec', ['plain', 'signed'] as const, D.codec);
+  const codec = section.oneOf('codec', ['plain', 'signed', 'encrypted'] as const, D.codec);
   const cache: CacheConfig = {
     keyPrefix: keyPrefix ?? D.keyPrefix,
     ttlSeconds: section.int('ttl_s', D.ttlSeconds, seconds(1)),
@@ -64,7 +64,7 @@ function readCodecSecret(ctx: ConfigContext, section: MapReader<Key>, codec: Cac
     return undefined;
   }
   if (key === undefined) {
-    section.missing('secret', ' (or `secret_env` or `secret_file`): codec is signed');
+    section.missing('secret', ` (or \`secret_env\` or \`secret_file\`): codec is ${codec}`);
     return undefined;
   }
   if (secret === undefined || Buffer.byteLength(secret, 'utf8') >= MIN_SECRET_BYTES) return secret;
@@ -84,9 +84,9 @@ function warnRisks(ctx: ConfigContext, section: MapReader<Key>, cache: CacheConf
     warn('jitter', 'entries written together (after a restart or flush) expire together and reload MySQL in one burst');
   }
   if (cache.refreshAhead > 0 && cache.codec === 'plain') {
-    warn('refresh_ahead', 'has no effect: plain entries carry no expiry to refresh ahead of; set codec: signed');
+    warn('refresh_ahead', 'has no effect: plain entries carry no expiry to refresh ahead of; set codec: signed or encrypted');
   }
   if (cache.staleTtlSeconds > 0 && cache.codec === 'plain') {
-    warn('stale_ttl_s', 'has no effect: only signed entries are served stale; set codec: signed');
+    warn('stale_ttl_s', 'has no effect: only signed or encrypted entries are served stale; set codec: signed or encrypted');
   }
 }
