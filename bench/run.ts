@@ -18,9 +18,10 @@ import { scenario as multiGet } from './scenarios/multi-get.js';
 import { scenario as ring } from './scenarios/ring.js';
 import { scenario as auth } from './scenarios/auth.js';
 import { scenario as mysqlLoad } from './scenarios/mysql-load.js';
+import { scenario as leaseWait } from './scenarios/lease-wait.js';
 import { scenario as singleGet } from './scenarios/single-get.js';
 
-const SCENARIOS: readonly Scenario[] = [singleGet, multiGet, auth, ring, mysqlLoad];
+const SCENARIOS: readonly Scenario[] = [singleGet, multiGet, auth, ring, mysqlLoad, leaseWait];
 const REPORT = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 async function main(): Promise<number> {

@@ -56,6 +56,7 @@ export class ReadThroughCache {
       store,
       codec: this.options.codec,
       counters: this.counters,
+      loadTimes: this.loadTimes,
       now: this.options.now,
       maxHoldMs: this.options.leaseMs,
       cacheTimeout: (deadline) => this.cacheTimeout(deadline),

@@ -4,14 +4,18 @@ import type { CacheCounters } from './counters.js';
 import { decodeLease, isLease, sleep, type LeaseMarker } from './lease.js';
 import type { CacheStore } from './store.js';
 
-/** Fraction of the lease's age a waiter lets pass between reads: it sees a result at most this much late. */
-export const POLL_FRACTION = 1 / 8;
+/**
+ * Fraction of the lease's age a waiter lets pass between reads: it sees a result at most this
+ * much late. Smaller fractions cut the delay but add reads, and on a busy node every read costs
+ * CPU the leaders need too.
+ */
+export const POLL_FRACTION = 1 / 4;
 /** Shortest pause between two reads of a leased key, in ms. */
 export const MIN_POLL_MS = 2;
 /** Longest pause between two reads of a leased key, in ms. */
 export const MAX_POLL_MS = 50;
 /** The first read comes after this fraction of the leader's expected load time. */
-export const FIRST_POLL_FRACTION = 0.5;
+export const FIRST_POLL_FRACTION = 0.75;
 /** How long past its hold a lease is still given for the leader's final write, in ms. */
 export const ABANDON_GRACE_MS = 10;
 
@@ -45,7 +49,7 @@ export function viewLease(marker: LeaseMarker, seenAt: number, maxHoldMs: number
 /**
  * When to read the key next after a read at `now`: not before the leader can be expected to be
  * done, then at pauses proportional to the lease's age (bounded by {@link MIN_POLL_MS} and
- * {@link MAX_POLL_MS}), so a result is seen at most about an eighth of its load time late, with a
+ * {@link MAX_POLL_MS}), so a result is seen at most about a quarter of its load time late, with a
  * handful of reads however long the load, and never after the lease is abandoned.
  */
 export function nextPollAt(view: LeaseView, now: number): number {
@@ -53,7 +57,10 @@ export function nextPollAt(view: LeaseView, now: number): number {
   return Math.min(view.abandonedAt, Math.max(view.firstPollAt, now + step));
 }
 
-/** A moving average of load durations: what a leader announces as its expected load time. */
+/**
+ * A moving average of load durations, this node's own and those it saw its peers take: what a
+ * leader announces as its expected load time.
+ */
 export class LoadTimes {
   private averageMs: number;
 
@@ -84,6 +91,8 @@ export interface WaitContext {
   readonly store: CacheStore;
   readonly codec: ValueCodec;
   readonly counters: CacheCounters;
+  /** Where a waiter records how long the leader it waited on took. */
+  readonly loadTimes: LoadTimes;
   readonly now: () => number;
   /** The waiter's `leaseMs`: the longest any marker is honoured. */
   readonly maxHoldMs: number;
@@ -108,7 +117,10 @@ export async function waitForLeader(ctx: WaitContext, key: string, first: Item, 
     await sleep(Math.max(1, at - now));
     if (ctx.now() >= deadline) throw onDeadline();
     const item = await ctx.store.get(key, { timeoutMs: ctx.cacheTimeout(deadline) });
-    if (!item || !isLease(item)) return { kind: 'done', item };
+    if (!item || !isLease(item)) {
+      if (item) ctx.loadTimes.record(ctx.now() - view.startedAt);
+      return { kind: 'done', item };
+    }
     // Another leader took over (ours gave up, or was judged abandoned by someone else).
     if (item.cas !== lease.cas) {
       lease = item;
