@@ -28,7 +28,7 @@ const CASES: ReadonlyArray<readonly [string, string]> = [
   ['a password given as a list', yaml(...MINIMAL, `  password: [${SECRET}]`)],
   ['a boolean-looking password next to a bad key', yaml(...MINIMAL, `  password: ${SECRET}`, '  pool_size: 0')],
   ['a numeric cache secret', yaml(...MINIMAL, 'cache:', '  codec: signed', `  secret: ${SECRET}`)],
-
+  ['a cache secret too short', yaml(...MINIMAL, 'cache:', '  codec: signed', `  secret: "${SECRET.slice(0, 8)}"`)],
   ['a numeric secret with the plain codec', yaml(...MINIMAL, 'cache:', `  secret: ${SECRET}`)],
   ['a URI with a query string', yaml(...HEAD, 'mysql:', `  uri: mysql://authring:${SECRET}@localhost/db?ssl=true`)],
   ['a URI with a fragment', yaml(...HEAD, 'mysql:', `  uri: mysql://authring:${SECRET}@localhost/db#x`)],
@@ -48,7 +48,7 @@ const CASES: ReadonlyArray<readonly [string, string]> = [
 
 describe('secrets in config errors and warnings', () => {
   it.each(CASES)('never shows %s', (_name, text) => {
-    expect(text).toContain(SECRET);
+    expect(text).toContain(SECRET.slice(0, 8));
     const output = outputs(text);
     expect(output).not.toBe('');
     expect(output).not.toContain(SECRET);
