@@ -166,7 +166,6 @@ export class PartialResultError<T> extends AuthringError {
   }
 }
 
-
 /**
  * The source of truth (MySQL) could not answer a lookup the cache could not serve. Callers map it
  * to a SIP 503 or a deny; `cause` holds the driver's error.
@@ -299,6 +298,162 @@ export class LookupDisabledError extends AuthringError {
   }
 }
 
+/** One problem found in a config file. */
+export interface ConfigIssue {
+  /** The config file, as the caller named it. */
+  readonly file: string;
+  /** 1-based line of the offending key or value; `undefined` when the file could not be read. */
+  readonly line: number | undefined;
+  /** 1-based column, alongside `line`. */
+  readonly column: number | undefined;
+  /** Dotted path of the offending key, e.g. `memcached.servers[1]`; `undefined` for the whole file. */
+  readonly field: string | undefined;
+  /** What would have been accepted, in words, e.g. `"host:port[:weight]"`. */
+  readonly expected: string;
+  /** The full one-line message: `file:line:column: field: expected ..., got ...`. */
+  readonly message: string;
+}
+
+/** Most issues one {@link ConfigError} message lists; the rest stay in `issues`. */
+const MAX_LISTED_ISSUES = 20;
+
+/**
+ * A config file is unreadable, is not valid YAML, or holds a value authring cannot accept.
+ * Every problem found is in `issues`, sorted by position; the top-level fields and the first
+ * line of the message describe the first one.
+ */
+export class ConfigError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_CONFIG';
+  /** The config file, as the caller named it. */
+  readonly file: string;
+  /** 1-based line of the first problem, or `undefined` when not applicable (unreadable file). */
+  readonly line: number | undefined;
+  /** 1-based column of the first problem, or `undefined`. */
+  readonly column: number | undefined;
+  /** Dotted path of the first problem's key (`memcached.servers[1]`), or `undefined`. */
+  readonly field: string | undefined;
+  /** What the first problem's key accepts, in words. */
+  readonly expected: string;
+  /** Every problem found, first one first. */
+  readonly issues: readonly ConfigIssue[];
+
+  /** @param issues at least one issue, in the order to report them. */
+  constructor(issues: readonly [ConfigIssue, ...ConfigIssue[]], cause?: unknown) {
+    const [first] = issues;
+    const listed = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => issue.message);
+    if (issues.length > MAX_LISTED_ISSUES) listed.push(`(and ${issues.length - MAX_LISTED_ISSUES} more problems)`);
+    super(ConfigError.code, listed.join('\n'), { cause });
+    this.file = first.file;
+    this.line = first.line;
+    this.column = first.column;
+    this.field = first.field;
+    this.expected = first.expected;
+    this.issues = issues;
+  }
+}
+
+/** Some keys could not be deleted after every retry; `keys` says which, so nothing is dropped silently. */
+export class InvalidationError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_INVALIDATION';
+  /** The keys still to delete. */
+  readonly keys: readonly string[];
+  constructor(keys: readonly string[], cause: unknown) {
+    super(InvalidationError.code, `could not invalidate ${keys.length} key(s), e.g. ${JSON.stringify(keys[0])}`, { key: keys[0], cause });
+    this.keys = keys;
+  }
+}
+
+/**
+ * A Kamailio or nutcracker configuration cannot be generated from the given cluster config and
+ * options (a signed codec Kamailio cannot read, a group name or key prefix that cannot be written
+ * into a Kamailio string, an IPv6 listen address the memcached module cannot parse, ...). The
+ * message names the offending value and what to change.
+ */
+export class KamailioConfigError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_KAMAILIO_CONFIG';
+  /** The option or config field at fault, e.g. `groups[1]` or `cache.codec`. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(KamailioConfigError.code, `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/**
+ * A memcached server's text-protocol `stats` request (what `authring stats` sends) failed: no
+ * connection, no answer in time, an error reply or an oversized reply.
+ */
+export class StatsRequestError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_STATS';
+  constructor(server: string, message: string, cause?: unknown) {
+    super(StatsRequestError.code, message, { server, cause });
+  }
+}
+
+/**
+ * Something failed that is not of authring's own making and has no more precise code (a runtime
+ * error in a callback, a bug); `cause` holds what was thrown. Used where a typed error must be
+ * reported, e.g. one server's part of a multi-key request.
+ */
+export class UnexpectedError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_UNKNOWN';
+  constructor(cause: unknown) {
+    super(UnexpectedError.code, cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+/** Anything thrown, as an {@link AuthringError} ({@link UnexpectedError} unless it already is one). */
+export function asAuthringError(error: unknown): AuthringError {
+  return error instanceof AuthringError ? error : new UnexpectedError(error);
+}
+
+/** The `authring` command line itself is wrong: an unknown option, a malformed argument, a conflict. Exit 2. */
+export class UsageError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_USAGE';
+  constructor(message: string) {
+    super(UsageError.code, message);
+  }
+}
+
+/**
+ * An `authring` command ran but what it checked failed (a server is down, a lookup failed). Exit
+ * 1. An empty message means the command has already reported the failure on stdout.
+ */
+export class CommandFailedError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_COMMAND_FAILED';
+  constructor(message = '', cause?: unknown) {
+    super(CommandFailedError.code, message, { cause });
+  }
+}
+
+/** An `authring` command did not finish before its deadline (`--timeout`). Exit 1. */
+export class CommandTimeoutError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_COMMAND_TIMEOUT';
+  /** The deadline that passed, in milliseconds. */
+  readonly timeoutMs: number;
+  constructor(what: string, timeoutMs: number) {
+    super(CommandTimeoutError.code, `${what} did not finish within ${timeoutMs} ms (--timeout)`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** An `authring` command was stopped by a signal. Exit 130. */
+export class InterruptedError extends AuthringError {
+  /** @see AuthringError.code */
+  static readonly code = 'E_INTERRUPTED';
+  constructor(message: string) {
+    super(InterruptedError.code, message);
+  }
+}
+
 /** Every error class by its code, for `instanceof`-free matching. */
 export const errors = {
   E_INVALID_ARGUMENT: InvalidArgumentError,
@@ -317,4 +472,16 @@ export const errors = {
   E_KAMAILIO_RPC: KamailioRpcError,
   E_SCHEMA: SchemaError,
   E_LOOKUP_DISABLED: LookupDisabledError,
+  E_CONFIG: ConfigError,
+  E_INVALIDATION: InvalidationError,
+  E_KAMAILIO_CONFIG: KamailioConfigError,
+  E_STATS: StatsRequestError,
+  E_UNKNOWN: UnexpectedError,
+  E_USAGE: UsageError,
+  E_COMMAND_FAILED: CommandFailedError,
+  E_COMMAND_TIMEOUT: CommandTimeoutError,
+  E_INTERRUPTED: InterruptedError,
 } as const;
+
+/** A stable error code: a key of {@link errors}. */
+export type ErrorCode = keyof typeof errors;

@@ -23,6 +23,8 @@ export {
   InvalidArgumentError,
   TimeoutError,
   ConnectionError,
+  ProtocolError,
+  AuthenticationError,
   ServerDownError,
   ServerError,
   ValueTooLargeError,
@@ -34,24 +36,23 @@ export {
   KamailioRpcError,
   SchemaError,
   LookupDisabledError,
+  ConfigError,
+  InvalidationError,
+  KamailioConfigError,
+  StatsRequestError,
+  UnexpectedError,
+  UsageError,
+  CommandFailedError,
+  CommandTimeoutError,
+  InterruptedError,
+  errors,
   describeSchemaProblem,
+  type ErrorCode,
+  type ConfigIssue,
   type SchemaProblem,
   type BatchFailure,
   type MissingPrivilege,
 } from './errors.js';
-
-import { errors as coreErrors } from './errors.js';
-import { ConfigError } from './config/errors.js';
-import { InvalidationError } from './invalidation/invalidator.js';
-import { KamailioConfigError } from './kamailio/errors.js';
-
-/** Every authring error class by its stable code, for matching without `instanceof`. */
-export const errors = {
-  ...coreErrors,
-  E_CONFIG: ConfigError,
-  E_INVALIDATION: InvalidationError,
-  E_KAMAILIO_CONFIG: KamailioConfigError,
-} as const;
 export { authCacheOptions, createAuthCache } from './auth/from-config.js';
 export { ProxyNode, type ProxyNodeOptions, type ProxyNodeEvents } from './runtime/proxy-node.js';
 export { registerMetrics, type MetricsSource, type MetricsOptions } from './metrics/prometheus.js';

@@ -1,4 +1,4 @@
-import { CommandTimeoutError } from './errors.js';
+import { CommandTimeoutError } from '../errors.js';
 
 /**
  * Runs `work` and rejects with {@link CommandTimeoutError} if it has not settled within

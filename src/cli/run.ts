@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
-import { ConfigError } from '../config/index.js';
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorMessage } from './errors.js';
+import { AuthringError, ConfigError } from '../errors.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorMessage, exitStatus } from './exit.js';
 import { writeLine, type CliIo } from './io.js';
 import { createProgram } from './program.js';
 
@@ -28,11 +28,11 @@ async function report(error: unknown, io: CliIo): Promise<number> {
   if (error instanceof ConfigError) {
     // Already `file:line:column: field: what`, one problem per line.
     await writeLine(io.stderr, error.message);
-    return EXIT_USAGE;
+    return exitStatus(error);
   }
-  if (error instanceof CliError) {
+  if (error instanceof AuthringError) {
     if (error.message !== '') await writeLine(io.stderr, `authring: ${error.message}`);
-    return error.exitCode;
+    return exitStatus(error);
   }
   await writeLine(io.stderr, `authring: ${errorMessage(error)}`);
   return EXIT_FAILURE;

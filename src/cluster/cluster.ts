@@ -9,9 +9,10 @@ import type {
   StoreOptions,
 } from './call-options.js';
 import { Prober } from './prober.js';
-import { asAuthringError, multiGet } from './multi-get.js';
+import { multiGet } from './multi-get.js';
 import {
   AuthringError,
+  asAuthringError,
   ClosedError,
   InvalidArgumentError,
   ServerDownError,

@@ -1,4 +1,4 @@
-import { AuthringError, PartialResultError, type BatchFailure } from '../errors.js';
+import { PartialResultError, asAuthringError, type BatchFailure } from '../errors.js';
 import type { Item } from './item.js';
 import type { ClusterNode } from './node.js';
 import { multiGetRequest } from './protocol.js';
@@ -72,9 +72,4 @@ export async function multiGet(keys: readonly string[], timeoutMs: number, routi
   );
   if (failures.length > 0) throw new PartialResultError(hits, failures);
   return hits;
-}
-
-/** An error as an AuthringError (non-authring errors wrapped with code `E_UNKNOWN`). */
-export function asAuthringError(error: unknown): AuthringError {
-  return error instanceof AuthringError ? error : new AuthringError('E_UNKNOWN', String(error), { cause: error });
 }

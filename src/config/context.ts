@@ -14,7 +14,8 @@ import {
   type Node,
   type Pair,
 } from 'yaml';
-import { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { formatIssue } from './issues.js';
 import { yamlErrorText } from './yaml-errors.js';
 
 /** Environment variables, as `process.env` holds them. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Env } from './context.js';
-import { fileError } from './errors.js';
+import { fileError } from './issues.js';
 import { parseConfig } from './parse.js';
 import type { AuthringConfig } from './types.js';
 

@@ -1,7 +1,8 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Env } from './context.js';
-import { ConfigError, fileError } from './errors.js';
+import { ConfigError } from '../errors.js';
+import { fileError } from './issues.js';
 import { readConfigText } from './load.js';
 import { parseConfig } from './parse.js';
 import type { AuthringConfig } from './types.js';

@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { AuthCache } from '../auth/auth-cache.js';
 import { identifier } from '../auth/sql.js';
-import { AuthringError } from '../errors.js';
+import { InvalidationError } from '../errors.js';
 import { sleep } from '../cache/lease.js';
 import type { KamailioNodes } from './kamailio-nodes.js';
 
@@ -13,18 +13,6 @@ export interface InvalidatorOptions {
   readonly retryDelayMs?: number;
   /** Kamailio nodes to tell as well (their htables and address tables); see `KamailioNodes`. */
   readonly kamailio?: KamailioNodes;
-}
-
-/** Some keys could not be deleted after every retry; `keys` says which, so nothing is dropped silently. */
-export class InvalidationError extends AuthringError {
-  /** @see AuthringError.code */
-  static readonly code = 'E_INVALIDATION';
-  /** The keys still to delete. */
-  readonly keys: readonly string[];
-  constructor(keys: readonly string[], cause: unknown) {
-    super(InvalidationError.code, `could not invalidate ${keys.length} key(s), e.g. ${JSON.stringify(keys[0])}`, { key: keys[0], cause });
-    this.keys = keys;
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { AuthCache } from '../auth/auth-cache.js';
-import { AuthringError } from '../errors.js';
+import { AuthringError, SourceUnavailableError } from '../errors.js';
 import { CHANGELOG_TABLE, WATCHER_TABLE } from './change-log-sql.js';
 import { Invalidator } from './invalidator.js';
 import { keysOfChanges, readChanges, useChangeLogForRecovery } from './changes.js';
@@ -161,7 +161,7 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
       this.running = this.poll()
         .then(() => this.prune())
         .catch((error: unknown) => {
-          this.emit('poll-error', error instanceof AuthringError ? error : new AuthringError('E_WATCHER', String(error), { cause: error }));
+          this.emit('poll-error', error instanceof AuthringError ? error : new SourceUnavailableError('change log', error));
         })
         .finally(() => this.schedule(this.options.intervalMs));
     }, delayMs);

@@ -3,7 +3,7 @@
  * case folding, TTL statements and listen addresses.
  */
 import { escapePart } from '../auth/cache-key.js';
-import { KamailioConfigError } from './errors.js';
+import { KamailioConfigError } from '../errors.js';
 
 /**
  * How the database folds ASCII names, which a Kamailio route must reproduce to build authring's

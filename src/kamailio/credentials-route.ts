@@ -8,7 +8,7 @@
 import { identifier } from '../auth/sql.js';
 import { CREDENTIALS_COMPACT_FIELD } from '../auth/credentials-format.js';
 import { KAMAILIO_DOMAIN_CLASS, KAMAILIO_USER_CLASS, cfgString, foldedPv, ttlStatement, type KamailioCaseFolding } from './cfg-text.js';
-import { KamailioConfigError } from './errors.js';
+import { KamailioConfigError } from '../errors.js';
 import { generationLines } from './generation.js';
 import type { KamailioSourceConfig } from './source-config.js';
 

@@ -9,7 +9,7 @@
  */
 import { checkFolding, describeFile, parseListen, type KamailioCaseFolding } from './cfg-text.js';
 import { generateCredentialsRoutes } from './credentials-route.js';
-import { KamailioConfigError } from './errors.js';
+import { KamailioConfigError } from '../errors.js';
 import { checkGroups, groupRouteLines } from './group-route.js';
 import { pickNode, rpcListenerLines } from './rpc-listener.js';
 import type { KamailioSourceConfig } from './source-config.js';

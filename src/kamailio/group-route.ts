@@ -3,7 +3,7 @@
  * group)` on authring's shared entries (see {@link kamailioConfig}).
  */
 import { KAMAILIO_DOMAIN_CLASS, KAMAILIO_USER_CLASS, cfgString, checkCfgName, foldName, foldedPv, keyPart, ttlStatement, type KamailioCaseFolding } from './cfg-text.js';
-import { KamailioConfigError } from './errors.js';
+import { KamailioConfigError } from '../errors.js';
 import { generationLines } from './generation.js';
 import type { KamailioSourceConfig } from './source-config.js';
 

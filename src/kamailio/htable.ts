@@ -7,7 +7,7 @@
  */
 import type { AuthringConfig, KamailioHtableConfig } from '../config/types.js';
 import { KAMAILIO_DOMAIN_CLASS, KAMAILIO_USER_CLASS, checkCfgName, checkFolding, cfgString, describeFile, foldName, foldedPv, type KamailioCaseFolding } from './cfg-text.js';
-import { KamailioConfigError } from './errors.js';
+import { KamailioConfigError } from '../errors.js';
 import { pickNode, rpcListenerLines } from './rpc-listener.js';
 import type { KamailioSourceConfig } from './source-config.js';
 

@@ -9,4 +9,3 @@ export { KAMAILIO_CREDENTIALS_ROUTES, KAMAILIO_REALM_VAR } from './credentials-r
 export type { KamailioCaseFolding } from './cfg-text.js';
 export type { KamailioSourceConfig } from './source-config.js';
 export { kamailioHtableConfig, htableRouteName, HTABLE_VALUES, type KamailioHtableOptions } from './htable.js';
-export { KamailioConfigError } from './errors.js';

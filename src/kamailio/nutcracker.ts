@@ -6,7 +6,7 @@ import { canonicalServerOrder } from '../cluster/ketama.js';
 import { parseServerSpec, type ServerSpec } from '../cluster/server-spec.js';
 import { InvalidArgumentError } from '../errors.js';
 import { describeFile, parseListen } from './cfg-text.js';
-import { KamailioConfigError } from './errors.js';
+import { KamailioConfigError } from '../errors.js';
 import type { KamailioSourceConfig } from './source-config.js';
 
 /** Options of {@link nutcrackerConfig}. */

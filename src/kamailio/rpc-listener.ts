@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import type { KamailioConfig, KamailioNodeConfig } from '../config/types.js';
 import { cfgString } from './cfg-text.js';
-import { KamailioConfigError } from './errors.js';
+import { KamailioConfigError } from '../errors.js';
 
 /** The node `name` names (or the only node), or a typed error saying which to pick. */
 export function pickNode(config: KamailioConfig, name: string | undefined): KamailioNodeConfig {

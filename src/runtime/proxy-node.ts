@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { AuthCache } from '../auth/auth-cache.js';
 import { createAuthCache } from '../auth/from-config.js';
-import { loadConfig, resolveConfigPath, watchConfig, type AuthringConfig, type ConfigError, type ConfigWatcher } from '../config/index.js';
-import { AuthringError, SourceUnavailableError } from '../errors.js';
+import { loadConfig, resolveConfigPath, watchConfig, type AuthringConfig, type ConfigWatcher } from '../config/index.js';
+import { fileError } from '../config/issues.js';
+import { AuthringError, SourceUnavailableError, type ConfigError } from '../errors.js';
 import { ChangeWatcher, type ChangeWatcherOptions } from '../invalidation/watcher.js';
 import { useChangeLogForRecovery } from '../invalidation/changes.js';
 
@@ -122,7 +123,7 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
     try {
       this.auth.cluster.reconfigure(next.memcached);
     } catch (error) {
-      this.emit('config-error', error instanceof AuthringError ? error : new AuthringError('E_CONFIG', String(error)));
+      this.emit('config-error', fileError(next.file, error, 'memcached.servers: the new server list cannot be applied, the running one stays'));
       return;
     }
     const restartNeeded = (['mysql', 'cache', 'lookups', 'metrics'] as const).filter(

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { ConfigError, parseConfig, type Env } from '../../src/config/index.js';
+import { parseConfig, type Env } from '../../src/config/index.js';
+import { ConfigError } from '../../src/errors.js';
 
 /** A YAML text whose line N is the Nth argument, so tests can state line numbers plainly. */
 export function yaml(...lines: string[]): string {

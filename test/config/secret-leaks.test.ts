@@ -3,7 +3,8 @@
  * URI holding one takes, the messages say what was expected and where, and never the value.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/index.js';
+import { ConfigError } from '../../src/errors.js';
 import { MINIMAL, yaml } from './fixtures.js';
 
 const SECRET = '8472910365528193';

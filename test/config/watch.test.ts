@@ -2,7 +2,8 @@ import { mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, watchConfig, type AuthringConfig, type ConfigWatcher } from '../../src/config/index.js';
+import { watchConfig, type AuthringConfig, type ConfigWatcher } from '../../src/config/index.js';
+import { ConfigError } from '../../src/errors.js';
 import { MINIMAL, yaml } from './fixtures.js';
 
 const withTtl = (ttl: number) => yaml(...MINIMAL, 'cache:', `  ttl_s: ${ttl}`);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthCache } from '../../src/auth/auth-cache.js';
 import type { LookupStatus } from '../../src/cache/engine.js';
-import { Invalidator, InvalidationError } from '../../src/invalidation/invalidator.js';
+import { Invalidator } from '../../src/invalidation/invalidator.js';
+import { InvalidationError } from '../../src/errors.js';
 import { needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
 import { needBinary } from '../helpers/services.js';
 import { useServicesFixture } from '../helpers/services-fixture.js';

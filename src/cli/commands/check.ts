@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { AuthringConfig } from '../../config/index.js';
 import { loadCliConfig } from '../config.js';
 import { partDeadline, withDeadline } from '../deadline.js';
-import { CommandFailedError } from '../errors.js';
+import { CommandFailedError } from '../../errors.js';
 import { millis } from '../format.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
 import { globalOptions } from '../options.js';

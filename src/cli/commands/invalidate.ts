@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { AuthCache } from '../../auth/auth-cache.js';
 import { Invalidator } from '../../invalidation/index.js';
 import { withAuthCache } from '../auth.js';
-import { CommandFailedError } from '../errors.js';
+import { CommandFailedError } from '../../errors.js';
 import { describeNode, kamailioNodes } from '../kamailio-nodes.js';
 import { loadCliConfig } from '../config.js';
 import { withDeadline } from '../deadline.js';

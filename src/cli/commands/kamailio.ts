@@ -2,10 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { KamailioConfigError, kamailioConfig, kamailioHtableConfig, nutcrackerConfig, type KamailioCaseFolding } from '../../kamailio/index.js';
+import { kamailioConfig, kamailioHtableConfig, nutcrackerConfig, type KamailioCaseFolding } from '../../kamailio/index.js';
 import { loadCliConfig } from '../config.js';
 import { withDeadline } from '../deadline.js';
-import { UsageError } from '../errors.js';
+import { KamailioConfigError, UsageError } from '../../errors.js';
 import { write, writeJson, writeLine, type CliIo } from '../io.js';
 import { collect, globalOptions } from '../options.js';
 

@@ -4,7 +4,7 @@ import type { Credentials } from '../../auth/credentials.js';
 import { answerSource, describeSource, withAuthCache, type AnswerSource } from '../auth.js';
 import { loadCliConfig } from '../config.js';
 import { withDeadline } from '../deadline.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 import { maskSecret, maskedText } from '../format.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
 import { globalOptions, integerOption, type GlobalOptions } from '../options.js';

@@ -5,7 +5,7 @@ import type { AuthringConfig } from '../../config/index.js';
 import { withAuthCache } from '../auth.js';
 import { loadCliConfig } from '../config.js';
 import { mysqlOptions } from '../mysql.js';
-import { CommandFailedError, InterruptedError } from '../errors.js';
+import { CommandFailedError, InterruptedError } from '../../errors.js';
 import { count, percent } from '../format.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
 import { globalOptions, integerOption, millisecondsOption } from '../options.js';

@@ -5,7 +5,7 @@ import type { AuthringConfig } from '../../config/index.js';
 import { ChangeWatcher, type AppliedBatch, type KamailioNodes } from '../../invalidation/index.js';
 import { loadCliConfig } from '../config.js';
 import { withDeadline } from '../deadline.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../exit.js';
 import { toJson, writeLine, type CliIo } from '../io.js';
 import { kamailioNodes, reportKamailioEvents } from '../kamailio-nodes.js';
 import { globalOptions, millisecondsOption } from '../options.js';

@@ -1,19 +1,12 @@
 import net from 'node:net';
 import { parseServerSpec } from '../../cluster/server-spec.js';
+import { StatsRequestError } from '../../errors.js';
 
 /** The raw `STAT name value` pairs one server returned. */
 export type RawStats = ReadonlyMap<string, string>;
 
 /** Largest reply accepted; a `stats` reply is a few kilobytes. */
 const MAX_REPLY_BYTES = 1 << 20;
-
-/** Why a `stats` request failed. */
-export class StatsRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StatsRequestError';
-  }
-}
 
 /**
  * Sends the text-protocol `stats` command to one memcached server (a `host:port` of the config)
@@ -35,19 +28,19 @@ export function memcachedStats(address: string, timeoutMs: number): Promise<RawS
       if (error) reject(error);
       else resolve(stats ?? new Map());
     };
-    const timer = setTimeout(() => finish(new StatsRequestError(`no stats reply from ${address} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => finish(new StatsRequestError(address, `no stats reply from ${address} within ${timeoutMs} ms`)), timeoutMs);
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write('stats\r\n'));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString('latin1');
-      if (reply.length > MAX_REPLY_BYTES) return finish(new StatsRequestError(`stats reply from ${address} is too large`));
+      if (reply.length > MAX_REPLY_BYTES) return finish(new StatsRequestError(address, `stats reply from ${address} is too large`));
       if (/^(ERROR|CLIENT_ERROR|SERVER_ERROR)[^\r\n]*\r\n/m.test(reply)) {
-        return finish(new StatsRequestError(`${address} answered: ${reply.trim().split('\r\n').pop() ?? ''}`));
+        return finish(new StatsRequestError(address, `${address} answered: ${reply.trim().split('\r\n').pop() ?? ''}`));
       }
       if (reply.endsWith('END\r\n')) finish(undefined, parseStats(reply));
     });
-    socket.on('error', (error) => finish(new StatsRequestError(`connection to ${address} failed: ${error.message}`)));
-    socket.on('close', () => finish(new StatsRequestError(`${address} closed the connection before the stats reply ended`)));
+    socket.on('error', (error) => finish(new StatsRequestError(address, `connection to ${address} failed: ${error.message}`, error)));
+    socket.on('close', () => finish(new StatsRequestError(address, `${address} closed the connection before the stats reply ended`)));
   });
 }
 

@@ -1,7 +1,7 @@
 import { MemcacheCluster } from '../../cluster/cluster.js';
 import type { MemcachedConfig } from '../../config/index.js';
 import { elapsedMs } from '../deadline.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../exit.js';
 import type { CheckResult } from './types.js';
 
 /** Timed requests per server; the fastest is reported. */

@@ -6,7 +6,7 @@ import { SqlClient } from '../../auth/sql.js';
 import type { AuthringConfig } from '../../config/index.js';
 import { describeSchemaProblem } from '../../errors.js';
 import { elapsedMs } from '../deadline.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../exit.js';
 import { mysqlOptions } from '../mysql.js';
 import type { CheckResult } from './types.js';
 

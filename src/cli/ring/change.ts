@@ -1,5 +1,6 @@
 import { parseServerSpec, type ServerSpec } from '../../cluster/server-spec.js';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError } from '../../errors.js';
+import { errorMessage } from '../exit.js';
 
 /** A ring change asked for on the command line. */
 export interface RingChange {

@@ -1,6 +1,7 @@
 import { KetamaRing } from '../../cluster/ring.js';
 import type { ServerSpec } from '../../cluster/server-spec.js';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError } from '../../errors.js';
+import { errorMessage } from '../exit.js';
 import { percentNumber } from '../format.js';
 import { buildContinuum, type Continuum } from './continuum.js';
 import { movement, type Flow } from './movement.js';

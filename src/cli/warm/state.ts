@@ -3,7 +3,8 @@ import { constants } from 'node:fs';
 import { lstat, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { kindOf, readSmallRegularFile } from '../../config/small-file.js';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError } from '../../errors.js';
+import { errorMessage } from '../exit.js';
 
 /** Largest state file `--resume` reads; one is about 400 bytes. */
 const MAX_STATE_BYTES = 64 * 1024;
