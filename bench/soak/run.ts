@@ -55,6 +55,13 @@ const log = (text: string): void => void process.stderr.write(`soak: ${text}\n`)
 log(`setting up: ${options.users} users, 3 memcached servers, ${options.nodes} nodes`);
 const memcached = [await MemcachedProcess.start(), await MemcachedProcess.start(), await MemcachedProcess.start()];
 const db = await createPopulation(options.users);
+// Interrupted (a long run): drop the database too; the exit hooks stop the children.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void db.drop().finally(() => process.exit(130));
+  });
+}
 const admin = await mysql.createConnection({ uri: db.url });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'authring-soak-'));
 removeOnExit(dir);
