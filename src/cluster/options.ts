@@ -88,8 +88,8 @@ export function resolveClusterOptions(options: MemcacheClusterOptions): Resolved
   const fallback = options.fallback ?? 'next';
   const gutter = typeof fallback === 'object' ? parseServerList(fallback.gutter) : [];
   const servers = parseServerList(options.servers);
-  const overlap = gutter.find((g) => servers.some((s) => s.address === g.address));
-  if (overlap) throw new InvalidArgumentError(`gutter server ${overlap.address} is also a ring server`);
+  const overlap = gutter.find((g) => servers.some((s) => s.canonical === g.canonical));
+  if (overlap) throw new InvalidArgumentError(`gutter server ${overlap.canonical} is also a ring server`);
   const resolved: ResolvedClusterOptions = {
     servers,
     timeoutMs: positive('timeoutMs', options.timeoutMs ?? 250),

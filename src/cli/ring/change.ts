@@ -20,14 +20,14 @@ export function applyChange(servers: readonly ServerSpec[], change: RingChange):
   let result = [...servers];
   for (const spec of change.remove) {
     const server = parse(spec, '--remove');
-    if (!result.some((s) => s.address === server.address)) {
+    if (!result.some((s) => s.canonical === server.canonical)) {
       throw new UsageError(`--remove ${spec}: ${server.address} is not on the ring (servers: ${result.map((s) => s.address).join(', ')})`);
     }
-    result = result.filter((s) => s.address !== server.address);
+    result = result.filter((s) => s.canonical !== server.canonical);
   }
   for (const spec of change.add) {
     const server = parse(spec, '--add');
-    if (result.some((s) => s.address === server.address)) {
+    if (result.some((s) => s.canonical === server.canonical)) {
       throw new UsageError(`--add ${spec}: ${server.address} is already on the ring (to change its weight, --remove it too)`);
     }
     result.push(server);

@@ -2,7 +2,7 @@ import { isMap, isScalar } from 'yaml';
 import type { ConfigContext } from '../context.js';
 import { MEMCACHED_DEFAULTS as D } from '../defaults.js';
 import { MILLISECONDS, type ListItem, type MapReader } from '../reader.js';
-import { checkServer, SERVER_SHAPE } from '../server-address.js';
+import { checkServerSpec, SERVER_SHAPE } from '../../cluster/server-spec.js';
 import type { FallbackConfig, MemcachedConfig } from '../types.js';
 
 /** The keys of `memcached:`. */
@@ -59,17 +59,18 @@ function readServers(ctx: ConfigContext, items: ListItem[], seen: Map<string, st
   const servers: string[] = [];
   for (const { node, field } of items) {
     const value = isScalar(node) && typeof node.value === 'string' ? node.value.trim() : undefined;
-    const check = value === undefined ? undefined : checkServer(value);
+    const check = value === undefined ? undefined : checkServerSpec(value);
     if (value === undefined || check === undefined || !check.ok) {
       ctx.invalid(node, field, check?.ok === false ? check.expected : SERVER_SHAPE);
       continue;
     }
-    const first = seen.get(check.address);
+    const { canonical } = check.spec;
+    const first = seen.get(canonical);
     if (first !== undefined) {
-      ctx.problem(node, field, 'a server not listed before', `server ${check.address} is ${duplicate} (first at ${first})`, field);
+      ctx.problem(node, field, 'a server not listed before', `server ${canonical} is ${duplicate} (first at ${first})`, field);
       continue;
     }
-    seen.set(check.address, field);
+    seen.set(canonical, field);
     servers.push(value);
   }
   return servers;
