@@ -16,7 +16,8 @@ Starts what authring's tests, benchmarks and demo need, on 127.0.0.1 only:
   memcached   127.0.0.1:11311, :11312, :11313 (daemonized; pid files/logs in .services/)
   MariaDB     127.0.0.1:3306, started only if nothing listens there; always ensures
               the login authring/authring (hosts 127.0.0.1, localhost, ::1)
-Missing Debian packages are installed with apt-get (through sudo when not root).
+Missing Debian packages are installed with apt-get (through sudo when not root), including
+sasl2-bin, libsasl2-modules and openssl for the memcached SASL/TLS tests.
 Running it again is cheap and starts nothing new.
 
 Options:
@@ -262,6 +263,9 @@ MARIADB_WAS_UP=0
 port_open "$MARIADB_PORT" && MARIADB_WAS_UP=1
 
 WANT=(memcached)
+# memcached's SASL (-S) and TLS (-Z) tests: saslpasswd2 writes their sasldb, the PLAIN mechanism
+# is a Cyrus SASL plugin, and openssl makes a throwaway CA and certificates.
+WANT+=(sasl2-bin libsasl2-modules openssl)
 # The client: any mysql/mariadb client will do.
 if ! find_bin mariadb mysql >/dev/null; then WANT+=(mariadb-client); fi
 if ((!MARIADB_WAS_UP)); then WANT+=(mariadb-server); fi
@@ -272,13 +276,16 @@ if ((INTEROP)); then
   # The MySQL TLS test runs a private MariaDB (mariadbd, mariadb-install-db) even when the shared
   # one is not ours.
   if ((MARIADB_WAS_UP)); then WANT+=(mariadb-server); fi
-  WANT+=(openssl) # throwaway certificates for the TLS tests
+  # openssl (throwaway certificates for the TLS tests) is wanted by every run, above.
 fi
 
 # Without dpkg we can only look for the files the packages provide.
 probe_without_dpkg() {
   case "$1" in
     memcached) find_bin memcached >/dev/null ;;
+    sasl2-bin) find_bin saslpasswd2 >/dev/null ;;
+    libsasl2-modules) compgen -G '/usr/lib/*/sasl2/libplain.so*' >/dev/null ;;
+    openssl) find_bin openssl >/dev/null ;;
     mariadb-client) find_bin mariadb mysql >/dev/null ;;
     mariadb-server) find_bin mariadbd mysqld >/dev/null ;;
     nutcracker) find_bin nutcracker >/dev/null ;;

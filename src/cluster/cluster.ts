@@ -86,6 +86,8 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
       resolved.socketTimeoutMs === this.options.socketTimeoutMs &&
       resolved.keepAlive === this.options.keepAlive &&
       resolved.maxValueBytes === this.options.maxValueBytes &&
+      sameSecurity(resolved.sasl, this.options.sasl) &&
+      sameSecurity(resolved.tls, this.options.tls) &&
       resolved.failureThreshold === this.options.failureThreshold &&
       resolved.outageJournalSize === this.options.outageJournalSize;
     const reusable = sameSockets ? previous.nodes : new Map<string, ClusterNode>();
@@ -104,6 +106,8 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
       socketTimeoutMs: options.socketTimeoutMs,
       keepAlive: options.keepAlive,
       maxValueBytes: options.maxValueBytes,
+      sasl: options.sasl,
+      tls: options.tls,
     };
     const nodes = new Map<string, ClusterNode>();
     for (const spec of [...options.servers, ...options.gutter]) {
@@ -347,3 +351,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   }
 }
 
+/** Both unset, or both set and equal. */
+function sameSecurity<T extends { equals(other: T | undefined): boolean }>(a: T | undefined, b: T | undefined): boolean {
+  return a === undefined ? b === undefined : a.equals(b);
+}

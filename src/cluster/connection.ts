@@ -1,8 +1,11 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, type AuthringError } from '../errors.js';
 import { FrameReader, type FrameSink } from './frame-reader.js';
 import { HEADER_BYTES, Opcode, Status, checkResponseShape, describeStatus, u16, u32 } from './protocol.js';
 import type { Item } from './item.js';
+import { Pending } from './pending.js';
+import type { SaslCredentials, TlsSettings } from './security.js';
 import type { ServerSpec } from './server-spec.js';
 
 /** One parsed binary-protocol response. */
@@ -38,75 +41,18 @@ export interface ConnectionOptions {
   readonly keepAlive: boolean;
   /** Largest value a response may carry; a header announcing more breaks the protocol. */
   readonly maxValueBytes: number;
+  /** SASL PLAIN credentials, sent before any other request on each new socket. */
+  readonly sasl: SaslCredentials | undefined;
+  /** TLS settings; plain TCP when undefined. */
+  readonly tls: TlsSettings | undefined;
 }
 
 const KEEPALIVE_DELAY_MS = 30_000;
 
-/** A request waiting for its answer. */
-class Pending {
-  settled = false;
-  sentAt = 0;
-  timer: NodeJS.Timeout | undefined;
-  /** Quiet batch: the hits so far, and where in the request the next hit's key is looked for. */
-  readonly hits: BatchHits | undefined;
-  private cursor = 0;
-  private index = 0;
-
-  constructor(
-    readonly blob: Buffer,
-    readonly opaque: number,
-    /** The opcode of the answer that completes this request (NOOP for a quiet batch). */
-    readonly opcode: number,
-    readonly quiet: boolean,
-    readonly key: string | undefined,
-    private readonly onResolve: (value: Response | BatchHits) => void,
-    private readonly onReject: (error: AuthringError) => void,
-  ) {
-    this.hits = quiet ? { indexes: [], items: [] } : undefined;
-  }
-
-  resolve(value: Response | BatchHits): void {
-    if (this.settled) return;
-    this.settled = true;
-    clearTimeout(this.timer);
-    this.onResolve(value);
-  }
-
-  reject(error: AuthringError): void {
-    if (this.settled) return;
-    this.settled = true;
-    clearTimeout(this.timer);
-    this.onReject(error);
-  }
-
-  /**
-   * The position in this batch of the GETKQ whose key is `buffer[start, start + length)`, or -1.
-   * memcached answers in request order, so the search resumes after the previous hit: each request
-   * key is compared at most once per batch.
-   */
-  locate(buffer: Buffer, start: number, length: number): number {
-    const blob = this.blob;
-    while (this.cursor + HEADER_BYTES <= blob.length && blob[this.cursor + 1] === Opcode.GETKQ) {
-      const at = this.cursor;
-      const keyLength = u16(blob, at + 2);
-      const keyStart = at + HEADER_BYTES + (blob[at + 4] as number);
-      this.cursor = at + HEADER_BYTES + u32(blob, at + 8);
-      const index = this.index++;
-      if (keyLength === length && sameBytes(blob, keyStart, buffer, start, length)) return index;
-    }
-    return -1;
-  }
-}
-
-/** Whether `a[aStart..)` and `b[bStart..)` hold the same `length` bytes (keys are short: a loop beats a native call). */
-function sameBytes(a: Buffer, aStart: number, b: Buffer, bStart: number, length: number): boolean {
-  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
-}
-
 /**
  * The binary-protocol connection to one memcached server, owned outright (no client library):
- * one socket, opened on the first request and again after any failure; requests issued in one
+ * one socket (TCP or TLS), opened on the first request and again after any failure, and
+ * authenticated with SASL PLAIN before it carries a request when credentials are set; requests issued in one
  * tick leave in one write (Nagle stays off, so a lone request is never held back); every answer's
  * header is checked against the request it must answer before its body is read; each request has
  * its own deadline; and the oldest outstanding request bounds how long the socket may go without
@@ -177,7 +123,10 @@ export class ServerConnection {
 
   private open(): void {
     this.state = 'connecting';
-    const socket = connect({ host: this.spec.host, port: this.spec.port, noDelay: true });
+    const { host, port } = this.spec;
+    const tls = this.options.tls;
+    const socket = tls === undefined ? connect({ host, port, noDelay: true }) : connectTls(tls.connectOptions(host, port));
+    socket.setNoDelay(true);
     this.socket = socket;
     const reader = new FrameReader(this.sink, this.options.maxValueBytes);
     this.reader = reader;
@@ -186,10 +135,10 @@ export class ServerConnection {
       const error = new Error(`no connection within ${this.options.connectTimeoutMs} ms`);
       this.fail((key) => new ConnectionError(this.spec.address, error, key));
     }, this.options.connectTimeoutMs);
-    socket.once('connect', () => {
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
       if (this.socket !== socket) return;
       if (this.options.keepAlive) socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
-      this.ready();
+      this.authenticate();
     });
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
     socket.on('error', (error: Error) => (lastError = error));
@@ -198,6 +147,35 @@ export class ServerConnection {
       const cause = lastError ?? new Error('connection closed by the server');
       this.fail((key) => new ConnectionError(this.spec.address, cause, key));
     });
+  }
+
+  /**
+   * With credentials, sends SASL_AUTH first and holds every request until it succeeds; a refusal
+   * fails them all with {@link AuthenticationError}. The connect timeout covers this step too.
+   */
+  private authenticate(): void {
+    const sasl = this.options.sasl;
+    if (sasl === undefined) return this.ready();
+    const refused = (reason: string): void => this.fail((key) => new AuthenticationError(this.spec.address, reason, key));
+    const request = sasl.authRequest();
+    const opaque = this.nextOpaque();
+    stampOpaque(request, opaque, false);
+    const pending = new Pending(
+      request,
+      opaque,
+      Opcode.SASL_AUTH,
+      false,
+      undefined,
+      (response) => {
+        const { status } = response as Response;
+        if (status === Status.OK) this.ready();
+        else if (status === Status.UNKNOWN_COMMAND) refused('the server does not offer SASL authentication (start memcached with -S)');
+        else refused(`SASL PLAIN authentication as ${JSON.stringify(sasl.username)} refused (status 0x${status.toString(16)})`);
+      },
+      // Rejected only by fail(), which has already failed every other request.
+      () => undefined,
+    );
+    this.write(pending);
   }
 
   private ready(): void {
@@ -277,8 +255,9 @@ export class ServerConnection {
       return;
     }
     this.shift();
-    if (status === Status.AUTH_ERROR) {
-      pending.reject(new AuthenticationError(this.spec.address, `the server requires authentication (${describeStatus(status)})`, pending.key));
+    if (status === Status.AUTH_ERROR && opcode !== Opcode.SASL_AUTH) {
+      const reason = this.options.sasl === undefined ? 'the server requires SASL authentication and none is configured' : describeStatus(status);
+      pending.reject(new AuthenticationError(this.spec.address, reason, pending.key));
     } else pending.resolve(hits ?? { opcode, status, flags, value, cas });
   }
 

@@ -1,5 +1,8 @@
 import { InvalidArgumentError } from '../errors.js';
+import { SaslCredentials, TlsSettings, type SaslOptions, type TlsOptions } from './security.js';
 import { parseServerList, type ServerSpec } from './server-spec.js';
+
+export type { SaslOptions, TlsOptions } from './security.js';
 
 /**
  * Where the keys of a down server go:
@@ -59,6 +62,20 @@ export interface MemcacheClusterOptions {
    * @default 1048576
    */
   readonly maxValueBytes?: number;
+  /**
+   * Authenticate to every server with SASL PLAIN (memcached started with `-S`) before any other
+   * request on a connection. A refusal fails the waiting requests with `E_AUTH` and counts toward
+   * marking the server down. Over plain TCP the password crosses the network in clear text: use
+   * it with `tls` unless the network is trusted. Without `sasl`, a server that demands
+   * authentication answers `E_AUTH` too.
+   */
+  readonly sasl?: SaslOptions;
+  /**
+   * Speak TLS to every server (memcached started with `-Z`), verifying each server's certificate
+   * against `ca` (or the system's CAs) and its name (the host, or `serverName`). A failed
+   * handshake or verification fails the waiting requests with `E_CONNECTION`.
+   */
+  readonly tls?: TlsOptions;
 }
 
 /** Options with every default applied and every value checked. */
@@ -75,6 +92,8 @@ export interface ResolvedClusterOptions {
   readonly outageJournalSize: number;
   readonly keepAlive: boolean;
   readonly maxValueBytes: number;
+  readonly sasl: SaslCredentials | undefined;
+  readonly tls: TlsSettings | undefined;
 }
 
 /** memcached's default item size limit (`-I 1m`). */
@@ -103,6 +122,8 @@ export function resolveClusterOptions(options: MemcacheClusterOptions): Resolved
     outageJournalSize: positiveInteger('outageJournalSize', options.outageJournalSize ?? 10_000),
     keepAlive: options.keepAlive ?? true,
     maxValueBytes: positiveInteger('maxValueBytes', options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES),
+    sasl: SaslCredentials.from(options.sasl),
+    tls: TlsSettings.from(options.tls),
   };
   if (!['next', 'none', 'gutter'].includes(resolved.fallback)) {
     throw new InvalidArgumentError(`fallback must be 'next', 'none' or { gutter: [...] }`);

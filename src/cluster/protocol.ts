@@ -28,6 +28,7 @@ export const Status = {
   VALUE_TOO_LARGE: 0x03,
   NOT_STORED: 0x05,
   AUTH_ERROR: 0x20,
+  UNKNOWN_COMMAND: 0x81,
 } as const;
 
 const STATUS_TEXT: Record<number, string> = {

@@ -20,6 +20,8 @@ export const MEMCACHED_DEFAULTS: Omit<MemcachedConfig, 'servers'> = {
   fallbackTtlSeconds: 10,
   outageJournalSize: 10_000,
   maxValueBytes: 1024 * 1024,
+  sasl: undefined,
+  tls: undefined,
 };
 
 /** Defaults of `mysql:`; `user` and `database` have none. */

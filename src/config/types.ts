@@ -12,6 +12,14 @@
  */
 export type FallbackConfig = 'next' | 'none' | { readonly gutter: readonly string[] };
 
+/** `memcached.sasl:` — SASL PLAIN credentials, the password read at load time. */
+export interface SaslConfig {
+  /** `username`. Required. */
+  readonly username: string;
+  /** From `password_env`, `password_file` (trailing newlines trimmed) or `password` (warned about). Never printed. */
+  readonly password: string;
+}
+
 /** `memcached:` — the cluster. Field names and defaults parallel `MemcacheClusterOptions`. */
 export interface MemcachedConfig {
   /** `servers`: `host:port[:weight]` (IPv6 as `[addr]:port[:weight]`), shape checked, no duplicates. Required. */
@@ -34,6 +42,10 @@ export interface MemcachedConfig {
   readonly outageJournalSize: number;
   /** `max_value_bytes`: largest value a server may answer with; a header announcing more is a protocol violation. @default 1048576 */
   readonly maxValueBytes: number;
+  /** `sasl`: authenticate to every server (memcached `-S`); none when absent. */
+  readonly sasl: SaslConfig | undefined;
+  /** `tls`: speak TLS to every server (memcached `-Z`); plain TCP when absent. */
+  readonly tls: TlsConfig | undefined;
 }
 
 /** `mysql:` — the Kamailio database, from `uri` or from the separate fields. */

@@ -30,9 +30,16 @@ const POOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
  *   `probe_interval_ms` are read).
  * @param options where nutcracker listens, and the pool name.
  * @returns the YAML text; `nutcracker -t -c FILE` accepts it.
- * @throws KamailioConfigError on a malformed listen address, pool name or server.
+ * @throws KamailioConfigError on a malformed listen address, pool name or server, or when the
+ *   servers need SASL or TLS, which nutcracker cannot speak.
  */
 export function nutcrackerConfig(config: KamailioSourceConfig, options: NutcrackerConfigOptions): string {
+  // nutcracker speaks the text protocol over plain TCP: it can neither authenticate (and memcached
+  // -S refuses the text protocol) nor speak TLS. See docs/cluster.md, "SASL and TLS".
+  const secured = config.memcached.sasl !== undefined ? 'memcached.sasl' : config.memcached.tls !== undefined ? 'memcached.tls' : undefined;
+  if (secured !== undefined) {
+    throw new KamailioConfigError(secured, 'is set, but nutcracker speaks neither SASL nor TLS: Kamailio nodes cannot use these servers');
+  }
   const listen = parseListen('listen', options.listen);
   const poolName = options.poolName ?? 'authring';
   if (!POOL_NAME.test(poolName)) {

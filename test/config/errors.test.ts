@@ -81,7 +81,7 @@ describe('unknown keys', () => {
     const error = configError(yaml(...MINIMAL.slice(0, 2), '  serverz: [127.0.0.1:11312]', ...MINIMAL.slice(2)));
     expect(error).toMatchObject({ line: 3, column: 3, field: 'memcached.serverz' });
     expect(error.message).toBe(
-      'authring.yaml:3:3: unknown key `serverz` in memcached (did you mean `servers`?); expected one of servers, timeout_ms, connect_timeout_ms, socket_timeout_ms, failure_threshold, probe_interval_ms, fallback, fallback_ttl_s, outage_journal_size, max_value_bytes',
+      'authring.yaml:3:3: unknown key `serverz` in memcached (did you mean `servers`?); expected one of servers, timeout_ms, connect_timeout_ms, socket_timeout_ms, failure_threshold, probe_interval_ms, fallback, fallback_ttl_s, outage_journal_size, max_value_bytes, sasl, tls',
     );
   });
 

@@ -293,6 +293,10 @@ export interface MemcachedOptions {
   port?: number;
   /** Cache size in megabytes (`-m`); 64 when omitted. */
   memoryMb?: number;
+  /** More arguments, e.g. `-S` (SASL) or `-Z -o ssl_chain_cert=…` (TLS). */
+  extraArgs?: readonly string[];
+  /** More environment variables, e.g. `SASL_CONF_PATH`. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -309,7 +313,11 @@ export class MemcachedProcess {
   private proc: Supervised | undefined;
   private paused = false;
 
-  private constructor(port: number, memoryMb: number) {
+  private constructor(
+    port: number,
+    memoryMb: number,
+    private readonly extra: Pick<MemcachedOptions, 'extraArgs' | 'env'> = {},
+  ) {
     this.port = port;
     this.address = `${LOOPBACK}:${port}`;
     this.memoryMb = memoryMb;
@@ -323,7 +331,7 @@ export class MemcachedProcess {
    */
   static async start(opts: MemcachedOptions = {}): Promise<MemcachedProcess> {
     const port = opts.port ?? (await freePort());
-    const server = new MemcachedProcess(port, opts.memoryMb ?? 64);
+    const server = new MemcachedProcess(port, opts.memoryMb ?? 64, opts);
     await server.spawn();
     return server;
   }
@@ -343,7 +351,9 @@ export class MemcachedProcess {
     await assertPortFree(LOOPBACK, this.port, 'memcached');
     const args = ['-l', LOOPBACK, '-p', String(this.port), '-U', '0', '-m', String(this.memoryMb)];
     if (process.getuid?.() === 0) args.push('-u', 'root');
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    args.push(...(this.extra.extraArgs ?? []));
+    const env = this.extra.env === undefined ? undefined : { ...process.env, ...this.extra.env };
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const proc = new Supervised(child);
     this.proc = proc;
     this.paused = false;

@@ -60,6 +60,15 @@ afterAll(async () => {
 });
 
 describe('nutcrackerConfig', () => {
+  it('refuses servers that need SASL or TLS, which nutcracker cannot speak', () => {
+    const cfg = config(THREE);
+    const tls = { ca: undefined, cert: undefined, key: undefined, serverName: undefined };
+    configError(() => nutcrackerConfig({ ...cfg, memcached: { ...cfg.memcached, tls } }, { listen: '127.0.0.1:22121' }), 'memcached.tls');
+    const sasl = { username: 'authring', password: 'not-shown-here' };
+    const error = configError(() => nutcrackerConfig({ ...cfg, memcached: { ...cfg.memcached, sasl } }, { listen: '127.0.0.1:22121' }), 'memcached.sasl');
+    expect(error.message).not.toContain('not-shown-here');
+  });
+
   it('writes a ketama/md5 pool in canonical server order with bare IPv6 hosts and no ejection', () => {
     const cfg = config(THREE);
     const yaml = nutcrackerConfig(cfg, { listen: '127.0.0.1:22121' });

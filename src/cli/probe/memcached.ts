@@ -18,6 +18,10 @@ export async function probeMemcached(address: string, kind: 'memcached' | 'memca
     timeoutMs,
     connectTimeoutMs: Math.min(config.connectTimeoutMs, timeoutMs),
     fallback: 'none',
+    // The same transport as the nodes: a check over plain TCP would fail on a TLS or SASL server.
+    maxValueBytes: config.maxValueBytes,
+    sasl: config.sasl,
+    tls: config.tls,
   });
   try {
     const first = (await cluster.versions()).get(address);

@@ -3,7 +3,9 @@ import type { ConfigContext } from '../context.js';
 import { MEMCACHED_DEFAULTS as D } from '../defaults.js';
 import { MILLISECONDS, type ListItem, type MapReader } from '../reader.js';
 import { checkServerSpec, SERVER_SHAPE } from '../../cluster/server-spec.js';
-import type { FallbackConfig, MemcachedConfig } from '../types.js';
+import { readSecret } from '../secrets.js';
+import { readTls } from '../tls.js';
+import type { FallbackConfig, MemcachedConfig, SaslConfig } from '../types.js';
 
 /** The keys of `memcached:`. */
 export const MEMCACHED_KEYS = [
@@ -17,9 +19,15 @@ export const MEMCACHED_KEYS = [
   'fallback_ttl_s',
   'outage_journal_size',
   'max_value_bytes',
+  'sasl',
+  'tls',
 ] as const;
 
 type Key = (typeof MEMCACHED_KEYS)[number];
+
+/** The keys of `memcached.sasl:`. */
+export const SASL_KEYS = ['username', 'password', 'password_env', 'password_file'] as const;
+const SASL_PASSWORD = { inline: 'password', env: 'password_env', file: 'password_file' } as const;
 
 const MS = MILLISECONDS;
 
@@ -42,7 +50,15 @@ export function readMemcached(ctx: ConfigContext, section: MapReader<Key>): Memc
     fallbackTtlSeconds: section.int('fallback_ttl_s', D.fallbackTtlSeconds, { min: 1, max: 2_592_000, unit: 'seconds' }),
     outageJournalSize: section.int('outage_journal_size', D.outageJournalSize, { min: 1, unit: 'keys' }),
     maxValueBytes: section.int('max_value_bytes', D.maxValueBytes, { min: 1024, max: 1024 ** 3, unit: 'bytes' }),
+    sasl: section.has('sasl') ? readSasl(ctx, section.map('sasl', SASL_KEYS)) : undefined,
+    // Node checks an IP host against the certificate's IP addresses, so no host is passed for the
+    // warning mysql needs (mysql2 checks no name for an IP address).
+    tls: readTls(ctx, section, 'tls', undefined),
   };
+  if (memcached.sasl !== undefined && memcached.tls === undefined) {
+    const text = 'SASL PLAIN without tls sends the password in clear text to every server; add tls unless the network is trusted';
+    ctx.warn(section.node('sasl'), section.field('sasl'), text);
+  }
   if (memcached.socketTimeoutMs <= memcached.timeoutMs && section.has('socket_timeout_ms')) {
     const text = `${memcached.socketTimeoutMs} ms is not above timeout_ms (${memcached.timeoutMs} ms): sockets will be replaced while requests are merely slow`;
     ctx.warn(section.node('socket_timeout_ms'), section.field('socket_timeout_ms'), text);
@@ -52,6 +68,15 @@ export function readMemcached(ctx: ConfigContext, section: MapReader<Key>): Memc
     ctx.warn(section.node('fallback'), section.field('fallback'), text);
   }
   return memcached;
+}
+
+/** Reads `memcached.sasl:`: a user name and a password from exactly one of its three keys. */
+function readSasl(ctx: ConfigContext, sasl: MapReader<(typeof SASL_KEYS)[number]>): SaslConfig | undefined {
+  const username = sasl.string('username', (v) => (v.length > 0 && !/[\0\r\n]/.test(v) ? undefined : 'a SASL user name'));
+  if (!sasl.has('username')) sasl.missing('username');
+  const password = readSecret(ctx, sasl, SASL_PASSWORD, 'the memcached SASL password');
+  if (!sasl.has('password') && !sasl.has('password_env') && !sasl.has('password_file')) sasl.missing('password_env', ' (or password_file)');
+  return username === undefined || password === undefined ? undefined : { username, password };
 }
 
 /** Checks each entry; `seen` maps `host:port` to the field that first listed it. */
