@@ -167,26 +167,33 @@ describe.skipIf(!needBinary('memcached'))('cluster operations on real memcached'
   });
 
   it('lets the process exit after close(), with a down server being probed', async () => {
+    // The child reports how long it lived after close(): starting tsx on a loaded machine can take
+    // many seconds, which is not the subject.
     const script = `
       import { MemcacheCluster } from './src/index.ts';
-      const c = new MemcacheCluster({ servers: ['${servers[0]?.address}', '127.0.0.1:9'], failureThreshold: 1, probeIntervalMs: 50 });
+      const c = new MemcacheCluster({ servers: ['${servers[0]?.address}', '127.0.0.1:9'], failureThreshold: 1, probeIntervalMs: 50, timeoutMs: 2000 });
       let served = 0;
       for (let i = 0; i < 40; i++) {
         try { await c.set('exit' + i, 'x'); await c.get('exit' + i); served++; } catch {}
       }
       if (served === 0) process.exit(3);
+      const closed = performance.now();
+      process.on('exit', () => console.log('after-close-ms ' + (performance.now() - closed).toFixed(0)));
       c.close();
     `;
-    const started = Date.now();
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'inherit' });
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       child.on('exit', (exitCode) => {
         clearTimeout(killer);
-        resolve(exitCode);
+        resolve({ code: exitCode, output });
       });
     });
     expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
-  });
+    const afterClose = Number(/after-close-ms (\d+)/.exec(output)?.[1]);
+    expect(afterClose).toBeLessThan(2000);
+  }, 90_000);
+
 });
