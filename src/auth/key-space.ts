@@ -18,9 +18,12 @@ export class KeySpace {
     readonly generation: NamespaceGeneration,
   ) {}
 
-  /** The full key of a question in the current generation. */
-  async key(kind: string, parts: readonly string[], timeoutMs?: number): Promise<string> {
-    return cacheKey(`${this.keyPrefix}${await this.generation.current(timeoutMs)}:`, kind, ...parts);
+  /**
+   * The full key of a question in the current generation; reading the generation takes at most
+   * `timeoutMs`, or what is left of the caller's deadline (`remainingMs`).
+   */
+  async key(kind: string, parts: readonly string[], timeoutMs?: number, remainingMs?: number): Promise<string> {
+    return cacheKey(`${this.keyPrefix}${await this.generation.current(timeoutMs, remainingMs)}:`, kind, ...parts);
   }
 
   /**
@@ -41,7 +44,7 @@ export class KeySpace {
     const unversioned = cacheKey(this.keyPrefix, kind, ...parts);
     let key: string;
     try {
-      key = await deadline.run(unversioned, () => this.key(kind, parts, Math.max(1, deadline.remainingMs())));
+      key = await deadline.run(unversioned, () => this.key(kind, parts, undefined, Math.max(1, deadline.remainingMs())));
     } catch (error) {
       if (error instanceof DeadlineError) throw error;
       return engine.loadUncached(unversioned, loader, { status, deadlineMs: this.left(unversioned, deadline) });

@@ -1,3 +1,4 @@
+import type { CallOptions } from '../cluster/call-options.js';
 import { TEXT_FLAGS, type Item } from '../cluster/item.js';
 import { AuthringError, DeadlineError, SourceUnavailableError } from '../errors.js';
 import type { CachedValue, Decoded } from './codec.js';
@@ -59,7 +60,7 @@ export class ReadThroughCache {
       loadTimes: this.loadTimes,
       now: this.options.now,
       maxHoldMs: this.options.leaseMs,
-      cacheTimeout: (deadline) => this.cacheTimeout(deadline),
+      within: (deadline) => this.within(deadline),
     };
   }
 
@@ -133,7 +134,7 @@ export class ReadThroughCache {
       let item: Item | undefined;
       let fromPeer = false;
       try {
-        item = await this.store.get(key, { timeoutMs: this.cacheTimeout(deadline) });
+        item = await this.store.get(key, this.within(deadline));
         if (item && isLease(item)) {
           const waited = await waitForLeader(this.waitContext, key, item, deadline, deadlineError);
           if (waited.kind === 'abandoned') this.counters.abandonedLeases += 1;
@@ -142,6 +143,8 @@ export class ReadThroughCache {
         }
       } catch (error) {
         if (error instanceof DeadlineError) throw error;
+        // A read cut short by the deadline: the lookup is out of time, memcached did not fail.
+        if (this.options.now() >= deadline) throw deadlineError();
         return this.loadWithoutCache(key, loader, deadline, error);
       }
       const decoded = item && !isLease(item) ? this.decode(key, item, options.validate ?? this.options.validate) : undefined;
@@ -163,7 +166,7 @@ export class ReadThroughCache {
       try {
         // An expired, forged or malformed entry, or an abandoned lease, is replaced only if
         // nobody changed it since we read it.
-        if (item) await this.store.delete(key, { cas: item.cas, timeoutMs: this.cacheTimeout(deadline) });
+        if (item) await this.store.delete(key, { cas: item.cas, ...this.within(deadline) });
         lease = await this.takeLease(key, deadline);
       } catch (error) {
         return this.loadWithoutCache(key, loader, deadline, error);
@@ -186,7 +189,7 @@ export class ReadThroughCache {
       // Gone soon after its hold even if nobody takes it over; waiters judge it by its hold.
       ttl: Math.ceil(holdMs / 1000) + 2,
       flags: LEASE_FLAGS,
-      timeoutMs: this.cacheTimeout(deadline),
+      ...this.within(deadline),
     });
   }
 
@@ -220,7 +223,7 @@ export class ReadThroughCache {
         : this.jittered(options.ttlSeconds ?? this.options.ttlSeconds);
     if (ttl === 0) {
       // Negative answers are not cached: give the key back to the next caller.
-      await this.store.delete(key, { cas, timeoutMs: this.cacheTimeout(deadline) }).catch(() => undefined);
+      await this.store.delete(key, { cas, ...this.within(deadline) }).catch(() => undefined);
       return;
     }
     const encoded = this.options.codec.encode(key, value, this.options.now() + ttl * 1000);
@@ -228,7 +231,7 @@ export class ReadThroughCache {
       const stored = await this.store.cas(key, encoded, cas, {
         ttl: ttl + this.options.staleTtlSeconds,
         flags: TEXT_FLAGS,
-        timeoutMs: this.cacheTimeout(deadline),
+        ...this.within(deadline),
       });
       if (stored !== 'stored') this.counters.staleSetsPrevented += 1;
     } catch {
@@ -290,8 +293,12 @@ export class ReadThroughCache {
     return Math.max(1, ttl - Math.floor(ttl * this.options.jitter * Math.random()));
   }
 
-  private cacheTimeout(deadline: number): number {
-    return Math.max(1, Math.min(this.options.cacheTimeoutMs, deadline - this.options.now()));
+  /**
+   * A memcached request made before `deadline`: its own timeout, cut to what is left of the
+   * deadline, so that a timeout caused by the deadline does not count against the server.
+   */
+  private within(deadline: number): CallOptions {
+    return { timeoutMs: this.options.cacheTimeoutMs, remainingMs: Math.max(1, deadline - this.options.now()) };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { CallOptions } from '../cluster/call-options.js';
 import type { Item } from '../cluster/item.js';
 import type { ValueCodec } from './codec.js';
 import type { CacheCounters } from './counters.js';
@@ -96,8 +97,8 @@ export interface WaitContext {
   readonly now: () => number;
   /** The waiter's `leaseMs`: the longest any marker is honoured. */
   readonly maxHoldMs: number;
-  /** Timeout of one memcached read made before `deadline`. */
-  cacheTimeout(deadline: number): number;
+  /** The options of one memcached read made before `deadline` (its timeout and what is left). */
+  within(deadline: number): CallOptions;
 }
 
 /**
@@ -116,7 +117,7 @@ export async function waitForLeader(ctx: WaitContext, key: string, first: Item, 
     const at = Math.min(nextPollAt(view, now), deadline);
     await sleep(Math.max(1, at - now));
     if (ctx.now() >= deadline) throw onDeadline();
-    const item = await ctx.store.get(key, { timeoutMs: ctx.cacheTimeout(deadline) });
+    const item = await ctx.store.get(key, ctx.within(deadline));
     if (!item || !isLease(item)) {
       if (item) ctx.loadTimes.record(ctx.now() - view.startedAt);
       return { kind: 'done', item };

@@ -26,13 +26,22 @@ export class NamespaceGeneration {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The current generation. @throws the store's typed error when memcached cannot answer. */
-  async current(timeoutMs?: number): Promise<bigint> {
+  /**
+   * The current generation, read within `timeoutMs` (the cluster's request timeout by default) or
+   * what is left of the caller's deadline, `remainingMs` (see `CallOptions.remainingMs`).
+   * @throws the store's typed error when memcached cannot answer.
+   */
+  async current(timeoutMs?: number, remainingMs?: number): Promise<bigint> {
     if (this.cached !== undefined && this.now() - this.checkedAt < this.checkMs) return this.cached;
     return this.reads.run('generation', async () => {
       let read: bigint;
       try {
-        read = await this.store.incr(this.key, 0n, { initial: this.seed(), ownerOnly: true, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+        read = await this.store.incr(this.key, 0n, {
+          initial: this.seed(),
+          ownerOnly: true,
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+          ...(remainingMs === undefined ? {} : { remainingMs }),
+        });
       } catch (error) {
         if (this.cached === undefined) throw error;
         // Keep the known generation; try the counter again after the next interval.

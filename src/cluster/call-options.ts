@@ -5,6 +5,15 @@ import type { NodeStats } from './node.js';
 export interface CallOptions {
   /** Deadline of this call in milliseconds; overrides the cluster's `timeoutMs`. */
   readonly timeoutMs?: number;
+  /**
+   * Milliseconds left of the caller's own deadline (a lookup's), when it has one. The request
+   * waits for the smaller of this and its timeout. When this is the smaller, a timeout is the
+   * caller running out of time, not the server failing: the call still rejects with
+   * `TimeoutError`, but the server's failure streak is left alone and the request is counted in
+   * `deadlineCuts`, not `timeouts`. Without it, a nearly spent deadline (a 1 ms request) would
+   * count as a server failure, and under load healthy servers would be marked down.
+   */
+  readonly remainingMs?: number;
 }
 
 /** Options of `set`, `add` and `cas`. */

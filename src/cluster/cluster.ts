@@ -132,7 +132,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   /** Reads a key; `undefined` on a miss. The item carries its CAS token. */
   async get(key: string, options: CallOptions = {}): Promise<Item | undefined> {
     const { route, wireKey } = this.route(key, false);
-    const response = await route.node.call(getRequest(wireKey), this.deadline(options), key);
+    const response = await route.node.call(getRequest(wireKey), this.deadline(options), key, this.remaining(options));
     return this.readResult(route, response, key);
   }
 
@@ -148,7 +148,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    */
   async getMulti(keys: readonly string[], options: CallOptions = {}): Promise<Map<string, Item>> {
     if (this.closed) throw new ClosedError();
-    return multiGet(keys, this.deadline(options), {
+    return multiGet(keys, this.deadline(options), this.remaining(options), {
       route: (key) => this.route(key, false),
       owner: (key) => this.serverFor(key),
     });
@@ -189,7 +189,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    */
   async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
     const { route, wireKey } = this.route(key, true);
-    const response = await route.node.call(deleteRequest(wireKey, options.cas), this.deadline(options), key);
+    const response = await route.node.call(deleteRequest(wireKey, options.cas), this.deadline(options), key, this.remaining(options));
     if (response.status === Status.KEY_NOT_FOUND || response.status === Status.KEY_EXISTS) return false;
     this.expectOk(route, response, key);
     return true;
@@ -199,7 +199,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   async touch(key: string, ttl: number, options: CallOptions = {}): Promise<boolean> {
     const { route, wireKey } = this.route(key, true);
     const effectiveTtl = this.ttlFor(route, ttl, key);
-    const response = await route.node.call(touchRequest(wireKey, effectiveTtl), this.deadline(options), key);
+    const response = await route.node.call(touchRequest(wireKey, effectiveTtl), this.deadline(options), key, this.remaining(options));
     if (response.status === Status.KEY_NOT_FOUND) return false;
     this.expectOk(route, response, key);
     return true;
@@ -211,14 +211,14 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
     const { route, wireKey } = this.route(key, true, options.ownerOnly ?? false);
     const ttl = this.ttlFor(route, options.ttl ?? 0, key);
     const request = incrementRequest(wireKey, delta, options.initial ?? 0n, ttl);
-    const response = await route.node.call(request, this.deadline(options), key);
+    const response = await route.node.call(request, this.deadline(options), key, this.remaining(options));
     this.expectOk(route, response, key);
     return response.value.readBigUInt64BE(0);
   }
 
   /** Each server's `version`, or the error that stopped it, by address. Ignores health marks. */
   async versions(options: CallOptions = {}): Promise<Map<string, string | AuthringError>> {
-    const timeoutMs = this.deadline(options);
+    const timeoutMs = Math.min(this.deadline(options), this.remaining(options) ?? Infinity);
     const entries = await Promise.all(
       [...this.topology.nodes.values()].map(async (node): Promise<[string, string | AuthringError]> => {
         try {
@@ -269,7 +269,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
     const flags = options.flags ?? (typeof value === 'string' ? TEXT_FLAGS : BINARY_FLAGS);
     const request = storeRequest(opcode, wireKey, bytes, flags, ttl, cas);
-    const response = await route.node.call(request, this.deadline(options), key);
+    const response = await route.node.call(request, this.deadline(options), key, this.remaining(options));
     if (response.status === Status.KEY_EXISTS || response.status === Status.NOT_STORED) {
       return { result: 'exists', cas: 0n };
     }
@@ -330,6 +330,11 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
 
   private deadline(options: CallOptions): number {
     return options.timeoutMs === undefined ? this.options.timeoutMs : positive('timeoutMs', options.timeoutMs);
+  }
+
+  /** What is left of the caller's deadline, if it said (see {@link CallOptions.remainingMs}). */
+  private remaining(options: CallOptions): number | undefined {
+    return options.remainingMs === undefined ? undefined : positive('remainingMs', options.remainingMs);
   }
 
   private markedDown(node: ClusterNode, error: AuthringError): void {

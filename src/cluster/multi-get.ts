@@ -22,12 +22,12 @@ interface Batch {
 
 /**
  * Reads many keys: one pipelined GETKQ…NOOP batch per server, all servers in parallel under one
- * deadline. Hits come back as positions in the batch, so no key is decoded from the answers.
+ * deadline (the smaller of `timeoutMs` and the caller's `remainingMs`). Hits come back as positions in the batch, so no key is decoded from the answers.
  * Keys are not deduplicated: a key asked twice is read twice, which costs a few bytes, while
  * deduplicating costs a map lookup per key on every call.
  * @throws PartialResultError when some servers failed; it carries the other servers' hits.
  */
-export async function multiGet(keys: readonly string[], timeoutMs: number, routing: MultiGetRouting): Promise<Map<string, Item>> {
+export async function multiGet(keys: readonly string[], timeoutMs: number, remainingMs: number | undefined, routing: MultiGetRouting): Promise<Map<string, Item>> {
   // A handful of servers: a scan beats a map keyed by node.
   const batches: Batch[] = [];
   const hits = new Map<string, Item>();
@@ -61,7 +61,7 @@ export async function multiGet(keys: readonly string[], timeoutMs: number, routi
   await Promise.all(
     batches.map(async ({ node, wireKeys, callers }) => {
       try {
-        const { indexes, items } = await node.callBatch(multiGetRequest(wireKeys), timeoutMs);
+        const { indexes, items } = await node.callBatch(multiGetRequest(wireKeys), timeoutMs, remainingMs);
         for (let i = 0; i < indexes.length; i++) hits.set(callers[indexes[i] as number] as string, items[i] as Item);
         node.counters.hits += indexes.length;
         node.counters.misses += wireKeys.length - indexes.length;

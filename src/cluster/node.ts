@@ -12,6 +12,8 @@ export interface NodeStats {
   readonly hits: number;
   readonly misses: number;
   readonly timeouts: number;
+  /** Requests that ran out of their caller's deadline (`remainingMs`) first; never counted as failures. */
+  readonly deadlineCuts: number;
   readonly connectionErrors: number;
   /** Answers that broke the protocol (each closed the connection and marked the server down). */
   readonly protocolErrors: number;
@@ -32,6 +34,7 @@ export interface NodeCounters {
   hits: number;
   misses: number;
   timeouts: number;
+  deadlineCuts: number;
   connectionErrors: number;
   protocolErrors: number;
   authErrors: number;
@@ -55,6 +58,7 @@ export class ClusterNode {
     hits: 0,
     misses: 0,
     timeouts: 0,
+    deadlineCuts: 0,
     connectionErrors: 0,
     protocolErrors: 0,
     authErrors: 0,
@@ -83,18 +87,22 @@ export class ClusterNode {
   }
 
   /**
-   * Sends one request. Timeouts, connection and authentication failures count toward marking the
-   * server down; a protocol violation marks it down at once.
+   * Sends one request, answered within `timeoutMs` or, when the caller has less time left
+   * (`remainingMs`), within that. Timeouts, connection and authentication failures count toward
+   * marking the server down, except a timeout cut short by the caller's deadline; a protocol
+   * violation marks it down at once.
    */
-  call(request: Buffer, timeoutMs: number, key?: string): Promise<Response> {
+  call(request: Buffer, timeoutMs: number, key?: string, remainingMs?: number): Promise<Response> {
     this.counters.requests += 1;
-    return this.track(this.connection.send(request, timeoutMs, key));
+    const cut = remainingMs !== undefined && remainingMs < timeoutMs;
+    return this.track(this.connection.send(request, cut ? remainingMs : timeoutMs, key), cut);
   }
 
-  /** Sends a pipelined quiet batch (see {@link ServerConnection.sendQuietBatch}). */
-  callBatch(batch: Buffer, timeoutMs: number): Promise<BatchHits> {
+  /** Sends a pipelined quiet batch (see {@link ServerConnection.sendQuietBatch}), timed as {@link call}. */
+  callBatch(batch: Buffer, timeoutMs: number, remainingMs?: number): Promise<BatchHits> {
     this.counters.requests += 1;
-    return this.track(this.connection.sendQuietBatch(batch, timeoutMs));
+    const cut = remainingMs !== undefined && remainingMs < timeoutMs;
+    return this.track(this.connection.sendQuietBatch(batch, cut ? remainingMs : timeoutMs), cut);
   }
 
   /** A request that bypasses failure counting: background probes and recovery use it. */
@@ -125,7 +133,8 @@ export class ClusterNode {
     this.close();
   }
 
-  private async track<T>(pending: Promise<T>): Promise<T> {
+  /** `cut`: the request's time is the caller's remaining deadline, so its timeout is not the server's failure. */
+  private async track<T>(pending: Promise<T>, cut: boolean): Promise<T> {
     this.pending += 1;
     try {
       const result = await pending;
@@ -135,6 +144,10 @@ export class ClusterNode {
       if (error instanceof ProtocolError) {
         this.counters.protocolErrors += 1;
         if (this.health.recordFatal(error)) this.onDown(this, error);
+        throw error;
+      }
+      if (error instanceof TimeoutError && cut) {
+        this.counters.deadlineCuts += 1;
         throw error;
       }
       if (error instanceof TimeoutError) this.counters.timeouts += 1;

@@ -38,7 +38,8 @@ const SERVER_METRICS: ReadonlyArray<[keyof NodeStats, string, string]> = [
   ['requests', 'memcached_requests_total', 'Requests sent to the server.'],
   ['hits', 'memcached_hits_total', 'Reads that found the key.'],
   ['misses', 'memcached_misses_total', 'Reads that did not find the key.'],
-  ['timeouts', 'memcached_timeouts_total', 'Requests that missed their deadline.'],
+  ['timeouts', 'memcached_timeouts_total', 'Requests that missed their deadline (each counts toward marking the server down).'],
+  ['deadlineCuts', 'memcached_deadline_cuts_total', 'Requests that ran out of their caller’s (a lookup’s) deadline first; not counted against the server.'],
   ['connectionErrors', 'memcached_connection_errors_total', 'Requests failed by a broken connection.'],
   ['fallbackServed', 'memcached_fallback_served_total', 'Requests the server took for a down server’s keys.'],
 ];
