@@ -1,4 +1,4 @@
-import { createPool, type Pool } from 'mysql2/promise';
+import type { Pool } from 'mysql2/promise';
 import { ReadThroughCache, type LookupStatus } from '../cache/engine.js';
 import { authPlainCodec, plainCodec } from '../cache/codec.js';
 import { resolveReadThroughOptions, type ReadThroughOptions } from '../cache/options.js';
@@ -18,26 +18,11 @@ import { LookupSchema } from './lookup-schema.js';
 import { tableUses } from './schema.js';
 import type { NameCounters } from './names/column-keys.js';
 import { NamespaceGeneration } from '../cache/namespace.js';
-import { mysql2TlsOptions, type MysqlTlsOptions } from './mysql-tls.js';
+import { createMysqlPool, MYSQL_DEFAULTS, type MysqlOptions } from './mysql-options.js';
 import { SqlClient } from './sql.js';
 import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS, type AddressTableColumns, type CredentialsTable, type GroupTable } from './tables.js';
 
-/** How to reach MySQL when AuthCache creates the pool itself. */
-export interface MysqlOptions {
-  /** `mysql://user[:password]@host[:port]/database`; fields below override its parts. */
-  readonly uri?: string;
-  readonly host?: string;
-  readonly port?: number;
-  readonly user?: string;
-  readonly password?: string;
-  readonly database?: string;
-  /** Connections in the pool. @default 10 */
-  readonly poolSize?: number;
-  /** Milliseconds to connect. @default 2000 */
-  readonly connectTimeoutMs?: number;
-  /** TLS: required and verified when set; plain TCP otherwise. */
-  readonly tls?: MysqlTlsOptions;
-}
+export { createMysqlPool, type MysqlOptions } from './mysql-options.js';
 
 /** How names were keyed: counters and the memo of keys computed by MySQL. */
 export interface NameStats extends NameCounters {
@@ -46,6 +31,17 @@ export interface NameStats extends NameCounters {
   /** Bytes the memo accounts for (bounded by `keyMemoBytes`). */
   readonly memoBytes: number;
 }
+
+/**
+ * The defaults of AuthCache's own options, written once: AuthCache applies them, and the config
+ * file's `cache:` section takes `keyPrefix` and `onSourceError` from here.
+ */
+export const AUTH_CACHE_DEFAULTS = {
+  keyPrefix: 'authring:',
+  onSourceError: 'fail' as 'fail' | 'deny',
+  addressCheckMs: 1000,
+  namespaceCheckMs: 1000,
+};
 
 /** Options of {@link AuthCache.create}. */
 export interface AuthCacheOptions {
@@ -138,12 +134,13 @@ export class AuthCache {
     };
     try {
       const cache = options.cache ?? {};
-      const prefix = cache.keyPrefix ?? 'authring:';
+      const D = AUTH_CACHE_DEFAULTS;
+      const prefix = cache.keyPrefix ?? D.keyPrefix;
       if (!/^[\x21-\x7e]{0,64}$/.test(prefix)) throw new InvalidArgumentError('keyPrefix must be up to 64 printable ASCII characters without spaces');
-      const queryTimeoutMs = options.queryTimeoutMs ?? 1000;
+      const queryTimeoutMs = options.queryTimeoutMs ?? MYSQL_DEFAULTS.queryTimeoutMs;
       const engineOptions = resolveReadThroughOptions({ ...cache, codec: cache.codec === undefined || cache.codec === plainCodec ? authPlainCodec : cache.codec });
       const engine = new ReadThroughCache(cluster, engineOptions);
-      const space = new KeySpace(prefix, new NamespaceGeneration(cluster, `${prefix}ns`, cache.namespaceCheckMs ?? 1000));
+      const space = new KeySpace(prefix, new NamespaceGeneration(cluster, `${prefix}ns`, cache.namespaceCheckMs ?? D.namespaceCheckMs));
       const tables = {
         group: { ...GROUP_DEFAULTS, ...options.lookups?.group },
         credentials: { ...CREDENTIALS_DEFAULTS, ...options.lookups?.credentials },
@@ -156,11 +153,11 @@ export class AuthCache {
       await schema.start();
       const groups = GroupLookup.create(engine, db, tables.group, space, queryTimeoutMs, names);
       const credentials = CredentialsLookup.create(engine, db, tables.credentials, space, queryTimeoutMs, names);
-      const addresses = new AddressLookup(engine, db, tables.address, space, queryTimeoutMs, cache.addressCheckMs ?? 1000);
+      const addresses = new AddressLookup(engine, db, tables.address, space, queryTimeoutMs, cache.addressCheckMs ?? D.addressCheckMs);
       // Open the memcached connections and read the generation now, so the first lookups do not
       // spend their deadline connecting. Failures are left for the lookups to handle.
       await Promise.allSettled([cluster.versions({ timeoutMs: 1000 }), space.generation.current(1000)]);
-      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, names, schema, cache.onSourceError ?? 'fail', engineOptions.deadlineMs, closeOwned);
+      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, names, schema, cache.onSourceError ?? D.onSourceError, engineOptions.deadlineMs, closeOwned);
     } catch (error) {
       await closeOwned();
       throw error;
@@ -305,24 +302,4 @@ function checkAddressQuestion(ip: unknown, group: unknown, port: unknown): void 
 
 function isPool(value: Pool | MysqlOptions): value is Pool {
   return typeof (value as Pool).getConnection === 'function';
-}
-
-/** A mysql2 pool from {@link MysqlOptions}. */
-export function createMysqlPool(options: MysqlOptions): Pool {
-  const url = options.uri ? new URL(options.uri) : undefined;
-  if (url && url.protocol !== 'mysql:') throw new InvalidArgumentError('the MySQL URI must start with mysql://');
-  const host = options.host ?? url?.hostname ?? '127.0.0.1';
-  const port = options.port ?? (url?.port ? Number(url.port) : 3306);
-  return createPool({
-    host,
-    port,
-    user: options.user ?? (url ? decodeURIComponent(url.username) : undefined),
-    password: options.password ?? (url?.password ? decodeURIComponent(url.password) : undefined),
-    database: options.database ?? (url ? decodeURIComponent(url.pathname.replace(/^\//, '')) : undefined),
-    connectionLimit: options.poolSize ?? 10,
-    connectTimeout: options.connectTimeoutMs ?? 2000,
-    // Credentials and names come back as strings exactly as stored.
-    charset: 'utf8mb4',
-    ...(options.tls === undefined ? {} : mysql2TlsOptions(options.tls, host, port)),
-  });
 }

@@ -29,7 +29,7 @@ export function authCacheOptions(config: AuthringConfig): AuthCacheOptions {
       negativeTtlSeconds: cache.negativeTtlSeconds,
       jitter: cache.jitter,
       codec,
-      deadlineMs: cache.lookupDeadlineMs,
+      deadlineMs: cache.deadlineMs,
       cacheTimeoutMs: memcached.timeoutMs,
       leaseMs: cache.leaseMs,
       // Both need the expiry plain entries lack; the config warns when set with plain.

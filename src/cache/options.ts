@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { CLUSTER_DEFAULTS } from '../cluster/options.js';
 import { plainCodec, type ValueCodec } from './codec.js';
 
 /** Options of {@link ReadThroughCache}. All have defaults. */
@@ -59,6 +60,22 @@ export type Validator = (value: string) => boolean;
 /** Per-call overrides of `getOrLoad`. */
 export type LoadOptions = Pick<ReadThroughOptions, 'ttlSeconds' | 'negativeTtlSeconds' | 'deadlineMs' | 'validate'>;
 
+/**
+ * The defaults of {@link ReadThroughOptions}, written once: the engine applies them, and the
+ * config file's `cache:` section takes them as its own. A memcached request's own timeout is the
+ * cluster's request deadline.
+ */
+export const READ_THROUGH_DEFAULTS: Required<Omit<ReadThroughOptions, 'codec' | 'validate' | 'now'>> = {
+  ttlSeconds: 300,
+  negativeTtlSeconds: 60,
+  jitter: 0.1,
+  deadlineMs: 500,
+  cacheTimeoutMs: CLUSTER_DEFAULTS.timeoutMs,
+  leaseMs: 2000,
+  refreshAhead: 0,
+  staleTtlSeconds: 0,
+};
+
 /** Options with defaults applied. */
 export type ResolvedReadThroughOptions = Required<ReadThroughOptions>;
 
@@ -67,16 +84,17 @@ export type ResolvedReadThroughOptions = Required<ReadThroughOptions>;
  * @throws InvalidArgumentError naming the option.
  */
 export function resolveReadThroughOptions(options: ReadThroughOptions): ResolvedReadThroughOptions {
+  const D = READ_THROUGH_DEFAULTS;
   const resolved: ResolvedReadThroughOptions = {
-    ttlSeconds: options.ttlSeconds ?? 300,
-    negativeTtlSeconds: options.negativeTtlSeconds ?? 60,
-    jitter: options.jitter ?? 0.1,
+    ttlSeconds: options.ttlSeconds ?? D.ttlSeconds,
+    negativeTtlSeconds: options.negativeTtlSeconds ?? D.negativeTtlSeconds,
+    jitter: options.jitter ?? D.jitter,
     codec: options.codec ?? plainCodec,
-    deadlineMs: options.deadlineMs ?? 500,
-    cacheTimeoutMs: options.cacheTimeoutMs ?? 250,
-    leaseMs: options.leaseMs ?? 2000,
-    refreshAhead: options.refreshAhead ?? 0,
-    staleTtlSeconds: options.staleTtlSeconds ?? 0,
+    deadlineMs: options.deadlineMs ?? D.deadlineMs,
+    cacheTimeoutMs: options.cacheTimeoutMs ?? D.cacheTimeoutMs,
+    leaseMs: options.leaseMs ?? D.leaseMs,
+    refreshAhead: options.refreshAhead ?? D.refreshAhead,
+    staleTtlSeconds: options.staleTtlSeconds ?? D.staleTtlSeconds,
     validate: options.validate ?? (() => true),
     now: options.now ?? Date.now,
   };

@@ -100,28 +100,46 @@ export interface ResolvedClusterOptions {
 export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
 /**
+ * The defaults of {@link MemcacheClusterOptions}, written once: the cluster applies them, and the
+ * config file's `memcached:` section takes them as its own.
+ */
+export const CLUSTER_DEFAULTS: Required<Omit<MemcacheClusterOptions, 'servers' | 'sasl' | 'tls'>> = {
+  timeoutMs: 250,
+  connectTimeoutMs: 1000,
+  socketTimeoutMs: 2000,
+  failureThreshold: 3,
+  probeIntervalMs: 1000,
+  fallback: 'next',
+  fallbackTtlSeconds: 10,
+  outageJournalSize: 10_000,
+  keepAlive: true,
+  maxValueBytes: DEFAULT_MAX_VALUE_BYTES,
+};
+
+/**
  * Applies defaults and validates.
  * @throws InvalidArgumentError naming the option.
  */
 export function resolveClusterOptions(options: MemcacheClusterOptions): ResolvedClusterOptions {
-  const fallback = options.fallback ?? 'next';
+  const D = CLUSTER_DEFAULTS;
+  const fallback = options.fallback ?? D.fallback;
   const gutter = typeof fallback === 'object' ? parseServerList(fallback.gutter) : [];
   const servers = parseServerList(options.servers);
   const overlap = gutter.find((g) => servers.some((s) => s.canonical === g.canonical));
   if (overlap) throw new InvalidArgumentError(`gutter server ${overlap.canonical} is also a ring server`);
   const resolved: ResolvedClusterOptions = {
     servers,
-    timeoutMs: positive('timeoutMs', options.timeoutMs ?? 250),
-    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? 1000),
-    socketTimeoutMs: positive('socketTimeoutMs', options.socketTimeoutMs ?? 2000),
-    failureThreshold: positiveInteger('failureThreshold', options.failureThreshold ?? 3),
-    probeIntervalMs: positive('probeIntervalMs', options.probeIntervalMs ?? 1000),
+    timeoutMs: positive('timeoutMs', options.timeoutMs ?? D.timeoutMs),
+    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? D.connectTimeoutMs),
+    socketTimeoutMs: positive('socketTimeoutMs', options.socketTimeoutMs ?? D.socketTimeoutMs),
+    failureThreshold: positiveInteger('failureThreshold', options.failureThreshold ?? D.failureThreshold),
+    probeIntervalMs: positive('probeIntervalMs', options.probeIntervalMs ?? D.probeIntervalMs),
     fallback: typeof fallback === 'object' ? 'gutter' : fallback,
     gutter,
-    fallbackTtlSeconds: positiveInteger('fallbackTtlSeconds', options.fallbackTtlSeconds ?? 10),
-    outageJournalSize: positiveInteger('outageJournalSize', options.outageJournalSize ?? 10_000),
-    keepAlive: options.keepAlive ?? true,
-    maxValueBytes: positiveInteger('maxValueBytes', options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES),
+    fallbackTtlSeconds: positiveInteger('fallbackTtlSeconds', options.fallbackTtlSeconds ?? D.fallbackTtlSeconds),
+    outageJournalSize: positiveInteger('outageJournalSize', options.outageJournalSize ?? D.outageJournalSize),
+    keepAlive: options.keepAlive ?? D.keepAlive,
+    maxValueBytes: positiveInteger('maxValueBytes', options.maxValueBytes ?? D.maxValueBytes),
     sasl: SaslCredentials.from(options.sasl),
     tls: TlsSettings.from(options.tls),
   };

@@ -4,5 +4,6 @@ export { watchConfig, type ConfigWatcher, type ConfigWatchHandlers, type ConfigW
 export { MAX_ALIASES, type Env } from './context.js';
 export { MAX_TIMER_MS } from './reader.js';
 export { MAX_SECRET_FILE_BYTES } from './secrets.js';
-export * from './defaults.js';
+export { KAMAILIO_DEFAULTS } from './sections/kamailio.js';
+export { METRICS_DEFAULTS } from './sections/metrics.js';
 export type * from './types.js';

@@ -1,17 +1,15 @@
 import { ConfigContext, type Env } from './context.js';
-import { METRICS_DEFAULTS } from './defaults.js';
 import { MapReader } from './reader.js';
 import { CACHE_KEYS, readCache } from './sections/cache.js';
 import { KAMAILIO_KEYS, readKamailio } from './sections/kamailio.js';
 import { LOOKUPS_KEYS, readLookups } from './sections/lookups.js';
 import { MEMCACHED_KEYS, readMemcached } from './sections/memcached.js';
+import { METRICS_KEYS, readMetrics } from './sections/metrics.js';
 import { MYSQL_KEYS, readMysql } from './sections/mysql.js';
-import type { AuthringConfig, MetricsConfig } from './types.js';
+import type { AuthringConfig } from './types.js';
 
 /** The top-level keys of a config file. */
 export const TOP_LEVEL_KEYS = ['memcached', 'mysql', 'cache', 'lookups', 'metrics', 'kamailio'] as const;
-
-const METRICS_KEYS = ['prefix'] as const;
 
 /**
  * Parses and validates one config file's text (YAML, or JSON, which is YAML), applies every
@@ -46,18 +44,11 @@ export function parseConfig(text: string, fileName: string, env: Env = process.e
   return { file: fileName, memcached, mysql, cache, lookups, metrics, kamailio, warnings: ctx.warningList() };
 }
 
-function readMetrics(section: MapReader<(typeof METRICS_KEYS)[number]>): MetricsConfig {
-  const prefix = section.string('prefix', (v) =>
-    /^(?:[A-Za-z_:][A-Za-z0-9_:]{0,63})?$/.test(v) ? undefined : 'a Prometheus metric name prefix ([A-Za-z_:][A-Za-z0-9_:]*)',
-  );
-  return { prefix: prefix ?? METRICS_DEFAULTS.prefix };
-}
-
 /** A lease that ends before the query it covers lets every other node query MySQL as well. */
 function warnLeaseShorterThanQuery(
   ctx: ConfigContext,
-  cache: MapReader<(typeof CACHE_KEYS)[number]>,
-  mysql: MapReader<(typeof MYSQL_KEYS)[number]>,
+  cache: MapReader<string>,
+  mysql: MapReader<string>,
   leaseMs: number,
   queryTimeoutMs: number,
 ): void {

@@ -4,9 +4,26 @@ import { resolve } from 'node:path';
 import type { ConfigContext } from './context.js';
 import type { MapReader } from './reader.js';
 import { readSmallRegularFile } from './small-file.js';
-import type { TlsConfig } from './types.js';
 
-/** The keys of a `tls:` mapping (`mysql.tls`). */
+/**
+ * A `tls:` mapping, its files read at load time. Present (even empty) means TLS is required: the
+ * server's certificate must chain to `ca` and, when a name is known, carry it.
+ */
+export interface TlsConfig {
+  /** `ca_file`'s PEM text: the CA certificates to trust. @default Node's built-in CA list */
+  readonly ca: string | undefined;
+  /** `cert_file`'s PEM text: a client certificate, for servers that require one (with `key`). */
+  readonly cert: string | undefined;
+  /** `key_file`'s PEM text: the client certificate's unencrypted private key (with `cert`). */
+  readonly key: string | undefined;
+  /**
+   * `server_name`: the name the server's certificate must carry, when it differs from the host
+   * connected to. @default the host, when it is a name; no name check for an IP address (warned)
+   */
+  readonly serverName: string | undefined;
+}
+
+/** The keys of a `tls:` mapping (`mysql.tls`, `memcached.tls`). */
 export const TLS_KEYS = ['ca_file', 'cert_file', 'key_file', 'server_name'] as const;
 
 type TlsKey = (typeof TLS_KEYS)[number];

@@ -1,5 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { AUTH_CACHE_DEFAULTS } from '../../src/auth/auth-cache.js';
+import { MYSQL_DEFAULTS } from '../../src/auth/mysql-options.js';
+import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS } from '../../src/auth/tables.js';
+import { READ_THROUGH_DEFAULTS } from '../../src/cache/options.js';
+import { CLUSTER_DEFAULTS } from '../../src/cluster/options.js';
 import { loadConfig, parseConfig } from '../../src/config/index.js';
 import { MINIMAL, yaml } from './fixtures.js';
 
@@ -41,7 +46,7 @@ describe('defaults', () => {
       jitter: 0.1,
       codec: 'plain',
       secret: undefined,
-      lookupDeadlineMs: 500,
+      deadlineMs: 500,
       onSourceError: 'fail',
       leaseMs: 2000,
       refreshAhead: 0,
@@ -85,6 +90,16 @@ describe('defaults', () => {
       portColumn: 'port',
       tagColumn: 'tag',
     });
+  });
+
+  it("takes every default from the layer that owns the option", () => {
+    // keepAlive is not in the file; the engine's cacheTimeoutMs is memcached.timeout_ms.
+    const without = <T extends object>(object: T, key: keyof T) => Object.fromEntries(Object.entries(object).filter(([k]) => k !== key));
+    expect(config.memcached).toMatchObject(without(CLUSTER_DEFAULTS, 'keepAlive'));
+    expect(config.cache).toMatchObject(without(READ_THROUGH_DEFAULTS, 'cacheTimeoutMs'));
+    expect(config.cache).toMatchObject({ keyPrefix: AUTH_CACHE_DEFAULTS.keyPrefix, onSourceError: AUTH_CACHE_DEFAULTS.onSourceError });
+    expect(config.mysql).toMatchObject(MYSQL_DEFAULTS);
+    expect(config.lookups).toEqual({ group: GROUP_DEFAULTS, credentials: CREDENTIALS_DEFAULTS, address: ADDRESS_DEFAULTS });
   });
 
   it('maps snake_case keys to camelCase and accepts Kamailio-style 1/0 flags', () => {

@@ -1,30 +1,61 @@
 import type { ConfigContext } from '../context.js';
-import { CACHE_DEFAULTS as D } from '../defaults.js';
-import { MILLISECONDS, type MapReader } from '../reader.js';
+import { AUTH_CACHE_DEFAULTS } from '../../auth/auth-cache.js';
+import { READ_THROUGH_DEFAULTS } from '../../cache/options.js';
+import { int, keysOf, ms, num, oneOf, readFields, text, type FieldValues, type Fields } from '../fields.js';
+import type { MapReader } from '../reader.js';
 import { readSecret } from '../secrets.js';
-import type { CacheConfig } from '../types.js';
-
-/** The keys of `cache:`. */
-export const CACHE_KEYS = [
-  'key_prefix',
-  'ttl_s',
-  'negative_ttl_s',
-  'jitter',
-  'codec',
-  'secret',
-  'secret_env',
-  'secret_file',
-  'lookup_deadline_ms',
-  'on_source_error',
-  'lease_ms',
-  'refresh_ahead',
-  'stale_ttl_s',
-] as const;
-
-type Key = (typeof CACHE_KEYS)[number];
 
 /** memcached reads a TTL above 30 days as an absolute Unix time. */
 const MAX_TTL_S = 2_592_000;
+const seconds = (min: number) => ({ min, max: MAX_TTL_S, unit: 'seconds' });
+
+/**
+ * How cached entries are encoded: `plain` text (what Kamailio reads), `signed` with an HMAC
+ * under the secret, or `encrypted` with AES-256-GCM under a key derived from the secret.
+ */
+export type CodecName = 'plain' | 'signed' | 'encrypted';
+
+/** What a lookup answers when it misses the cache and MySQL fails: throw, or answer "no". */
+export type SourceErrorPolicy = 'fail' | 'deny';
+
+/** The defaults of `cache:`: the read-through engine's and AuthCache's, and the plain codec. */
+const DEFAULTS = { ...READ_THROUGH_DEFAULTS, ...AUTH_CACHE_DEFAULTS, codec: 'plain' as CodecName };
+
+/*
+ * The options of `cache:` that are plain values, by their `ReadThroughOptions` or
+ * `AuthCacheOptions['cache']` name. Two groups, to list the keys in the order docs/config.md
+ * gives them: the secret's three keys come between.
+ */
+const ENTRY_FIELDS = {
+  keyPrefix: text('key_prefix', (v) => (/^[\x21-\x7e]{0,64}$/.test(v) ? undefined : 'printable ASCII without spaces, at most 64 characters')),
+  ttlSeconds: int('ttl_s', seconds(1)),
+  negativeTtlSeconds: int('negative_ttl_s', seconds(0)),
+  jitter: num('jitter', { min: 0, max: 0.5, unit: 'fraction of the TTL' }),
+  codec: oneOf('codec', ['plain', 'signed', 'encrypted'] as const),
+} satisfies Fields<typeof DEFAULTS>;
+
+const LOOKUP_FIELDS = {
+  deadlineMs: ms('lookup_deadline_ms'),
+  onSourceError: oneOf('on_source_error', ['fail', 'deny'] as const),
+  leaseMs: ms('lease_ms'),
+  refreshAhead: num('refresh_ahead', { min: 0, max: 0.9, unit: 'fraction of the TTL, 0 = off' }),
+  staleTtlSeconds: int('stale_ttl_s', seconds(0)),
+} satisfies Fields<typeof DEFAULTS>;
+
+/** The keys of `cache:`. */
+export const CACHE_KEYS = [...keysOf(ENTRY_FIELDS), 'secret', 'secret_env', 'secret_file', ...keysOf(LOOKUP_FIELDS)];
+
+type Key = string;
+
+/**
+ * `cache:` — read-through caching of the lookups: the engine's and AuthCache's options with
+ * every default applied (docs/config.md lists the keys), the codec by name with its secret.
+ */
+export type CacheConfig = FieldValues<typeof ENTRY_FIELDS> &
+  FieldValues<typeof LOOKUP_FIELDS> & {
+    /** Read from `secret_env`, `secret_file` or `secret`; at least 16 bytes; set iff `codec` is `signed` or `encrypted`. */
+    readonly secret: string | undefined;
+  };
 /** Shortest secret accepted for `codec: signed` and `codec: encrypted`. */
 export const MIN_SECRET_BYTES = 16;
 /** Above this TTL a warning is given: a change no invalidation reaches shows this late. */
@@ -34,23 +65,11 @@ const SECRET_KEYS = { inline: 'secret', env: 'secret_env', file: 'secret_file' }
 
 /** Reads and checks `cache:`, reading the secret from wherever it is kept. */
 export function readCache(ctx: ConfigContext, section: MapReader<Key>): CacheConfig {
-  const seconds = (min: number) => ({ min, max: MAX_TTL_S, unit: 'seconds' });
-  const keyPrefix = section.string('key_prefix', (v) =>
-    /^[\x21-\x7e]{0,64}$/.test(v) ? undefined : 'printable ASCII without spaces, at most 64 characters',
-  );
-  const codec = section.oneOf('codec', ['plain', 'signed', 'encrypted'] as const, D.codec);
+  const entries = readFields(section, DEFAULTS, ENTRY_FIELDS);
   const cache: CacheConfig = {
-    keyPrefix: keyPrefix ?? D.keyPrefix,
-    ttlSeconds: section.int('ttl_s', D.ttlSeconds, seconds(1)),
-    negativeTtlSeconds: section.int('negative_ttl_s', D.negativeTtlSeconds, seconds(0)),
-    jitter: section.number('jitter', D.jitter, { min: 0, max: 0.5, unit: 'fraction of the TTL' }),
-    codec,
-    secret: readCodecSecret(ctx, section, codec),
-    lookupDeadlineMs: section.int('lookup_deadline_ms', D.lookupDeadlineMs, MILLISECONDS),
-    onSourceError: section.oneOf('on_source_error', ['fail', 'deny'] as const, D.onSourceError),
-    leaseMs: section.int('lease_ms', D.leaseMs, MILLISECONDS),
-    refreshAhead: section.number('refresh_ahead', D.refreshAhead, { min: 0, max: 0.9, unit: 'fraction of the TTL, 0 = off' }),
-    staleTtlSeconds: section.int('stale_ttl_s', D.staleTtlSeconds, seconds(0)),
+    ...entries,
+    secret: readCodecSecret(ctx, section, entries.codec),
+    ...readFields(section, DEFAULTS, LOOKUP_FIELDS),
   };
   warnRisks(ctx, section, cache);
   return cache;

@@ -2,18 +2,92 @@ import { isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { isNode, isScalar, type Node } from 'yaml';
 import type { ConfigContext } from '../context.js';
-import { KAMAILIO_DEFAULTS as D } from '../defaults.js';
-import { MILLISECONDS, MapReader, type ListItem } from '../reader.js';
-import type { KamailioConfig, KamailioHtableConfig, KamailioNodeConfig, KamailioRpcConfig } from '../types.js';
+import { bool, int, keysOf, ms, readFields, type Fields } from '../fields.js';
+import { MapReader, type ListItem } from '../reader.js';
+
+/** How authring reaches one Kamailio node's RPC interface (Kamailio's jsonrpcs module). */
+export type KamailioRpcConfig =
+  /** jsonrpcs over xhttp: `rpc: http://host:port/path`. */
+  | { readonly transport: 'http'; readonly url: string }
+  /**
+   * jsonrpcs's FIFO on this host: `rpc: fifo:/path`; replies come through a FIFO authring creates
+   * in `replyDir` (jsonrpcs's `fifo_reply_dir`).
+   */
+  | { readonly transport: 'fifo'; readonly path: string; readonly replyDir: string };
+
+/** One entry of `kamailio.nodes:`. */
+export interface KamailioNodeConfig {
+  /** `name`: how events, metrics and errors name the node; unique. */
+  readonly name: string;
+  /** `rpc` (and `reply_dir` for a FIFO). */
+  readonly rpc: KamailioRpcConfig;
+}
+
+/** What one Kamailio `htable` caches, and how its keys are built. */
+export interface KamailioHtableConfig {
+  /** `name`: the htable (`$sht(name=>…)`). */
+  readonly name: string;
+  /** `lookup`: `group` (answers of `is_user_in` for `group`) or `credentials` (a subscriber's HA1 or row). */
+  readonly lookup: 'group' | 'credentials';
+  /** `group`: the group, for `lookup: group`. */
+  readonly group: string | undefined;
+  /** `key`: the key with `{user}`, `{domain}`, `{group}` placeholders, e.g. `{user}::ipauth` for `$fU::ipauth`. */
+  readonly key: string;
+  /**
+   * `names`: `folded` when the route keys by the name folded as the database compares it (the
+   * generated route does), so one exact delete covers every spelling; `as-written` (`$fU` as the
+   * request spells it) makes a change flush the table. @default 'as-written'
+   */
+  readonly names: 'folded' | 'as-written';
+  /** `ttl_s`: the generated route's `autoexpire`. @default cache.ttl_s */
+  readonly ttlSeconds: number;
+}
+
+/** `kamailio:` — Kamailio nodes whose own in-memory caches authring invalidates over RPC. */
+export interface KamailioConfig {
+  /** `nodes`: the Kamailio nodes to tell. @default [] */
+  readonly nodes: readonly KamailioNodeConfig[];
+  /** `htables`: the htables those nodes cache lookups in. @default [] */
+  readonly htables: readonly KamailioHtableConfig[];
+  /** `rpc_timeout_ms`: milliseconds one RPC may take. @default 1000 */
+  readonly rpcTimeoutMs: number;
+  /** `rpc_attempts`: tries of one RPC before the node is marked behind (then its tables are flushed once it answers). @default 3 */
+  readonly rpcAttempts: number;
+  /** `retry_interval_ms`: milliseconds between tries, and between probes of a node marked behind. @default 1000 */
+  readonly retryIntervalMs: number;
+  /** `address_reload`: run `permissions.addressReload` on every node when the address table changes. @default true */
+  readonly addressReload: boolean;
+  /** `rpc_clients`: the addresses the generated RPC listener accepts requests from (the watcher's). @default ['127.0.0.1'] */
+  readonly rpcClients: readonly string[];
+}
+
+/** Defaults of `kamailio:` (no nodes: nothing to tell). An htable's `ttl_s` defaults to `cache.ttl_s`. */
+export const KAMAILIO_DEFAULTS: KamailioConfig = {
+  nodes: [],
+  htables: [],
+  rpcTimeoutMs: 1000,
+  rpcAttempts: 3,
+  retryIntervalMs: 1000,
+  addressReload: true,
+  rpcClients: ['127.0.0.1'],
+};
+
+/** The plain-valued options of `kamailio:`. */
+const FIELDS = {
+  rpcTimeoutMs: ms('rpc_timeout_ms'),
+  rpcAttempts: int('rpc_attempts', { min: 1, max: 100, unit: 'tries' }),
+  retryIntervalMs: ms('retry_interval_ms'),
+  addressReload: bool('address_reload'),
+} satisfies Fields<KamailioConfig>;
 
 /** The keys of `kamailio:`. */
-export const KAMAILIO_KEYS = ['nodes', 'htables', 'rpc_timeout_ms', 'rpc_attempts', 'retry_interval_ms', 'address_reload', 'rpc_clients'] as const;
+export const KAMAILIO_KEYS = ['nodes', 'htables', ...keysOf(FIELDS), 'rpc_clients'];
 /** The keys of one `kamailio.nodes` entry. */
 export const KAMAILIO_NODE_KEYS = ['name', 'rpc', 'reply_dir'] as const;
 /** The keys of one `kamailio.htables` entry. */
 export const KAMAILIO_HTABLE_KEYS = ['name', 'lookup', 'group', 'key', 'names', 'ttl_s'] as const;
 
-type Key = (typeof KAMAILIO_KEYS)[number];
+type Key = string;
 
 const NODE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const TABLE_NAME = /^[A-Za-z0-9_]{1,64}$/;
@@ -22,7 +96,7 @@ const GROUP = /^[\x21\x23\x25-\x5b\x5d-\x7e](?:[\x20\x21\x23\x25-\x5b\x5d-\x7e]*
 /** Key text: printable ASCII without `"`, `\` or `$` (the generated route writes it), placeholders in braces. */
 const KEY_TEXT = /^[\x20\x21\x23\x25-\x5b\x5d-\x7e]{1,200}$/;
 const PLACEHOLDER = /\{([^{}]*)\}/g;
-const MS = MILLISECONDS;
+const D = KAMAILIO_DEFAULTS;
 
 /**
  * Reads and checks `kamailio:`.
@@ -46,10 +120,7 @@ export function readKamailio(ctx: ConfigContext, section: MapReader<Key>, defaul
   const kamailio: KamailioConfig = {
     nodes,
     htables,
-    rpcTimeoutMs: section.int('rpc_timeout_ms', D.rpcTimeoutMs, MS),
-    rpcAttempts: section.int('rpc_attempts', D.rpcAttempts, { min: 1, max: 100, unit: 'tries' }),
-    retryIntervalMs: section.int('retry_interval_ms', D.retryIntervalMs, MS),
-    addressReload: section.bool('address_reload', D.addressReload),
+    ...readFields(section, D, FIELDS),
     rpcClients,
   };
   if (htables.length > 0 && nodes.length === 0) {

@@ -1,70 +1,80 @@
 import {
-  ADDRESS_LOOKUP_DEFAULTS as A,
-  CREDENTIALS_LOOKUP_DEFAULTS as C,
-  GROUP_LOOKUP_DEFAULTS as G,
-} from '../defaults.js';
+  ADDRESS_DEFAULTS,
+  CREDENTIALS_DEFAULTS,
+  GROUP_DEFAULTS,
+  type AddressTableColumns,
+  type CredentialsTable,
+  type GroupTable,
+} from '../../auth/tables.js';
+import { bool, keysOf, readFields, text, type Fields } from '../fields.js';
 import type { MapReader } from '../reader.js';
-import type { LookupsConfig } from '../types.js';
-
-/** The keys of `lookups:`. */
-export const LOOKUPS_KEYS = ['group', 'credentials', 'address'] as const;
-/** The keys of `lookups.group:`. */
-export const GROUP_KEYS = ['table', 'user_column', 'domain_column', 'group_column', 'use_domain', 'enabled'] as const;
-/** The keys of `lookups.credentials:`. */
-export const CREDENTIALS_KEYS = [
-  'table',
-  'user_column',
-  'domain_column',
-  'password_column',
-  'password_column_2',
-  'calculate_ha1',
-  'plain_password_column',
-  'use_domain',
-  'enabled',
-] as const;
-/** The keys of `lookups.address:`. */
-export const ADDRESS_KEYS = ['table', 'group_column', 'ip_column', 'mask_column', 'port_column', 'tag_column', 'enabled'] as const;
 
 /** Table and column names are interpolated into SQL, so only plain identifiers pass. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-function identifier(value: string): string | undefined {
-  return IDENTIFIER.test(value) ? undefined : 'an SQL identifier ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)';
+function identifier(key: string) {
+  return text(key, (v) => (IDENTIFIER.test(v) ? undefined : 'an SQL identifier ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)'));
 }
 
-/** Reads and checks `lookups:`; every default is Kamailio 5.6's. */
-export function readLookups(section: MapReader<(typeof LOOKUPS_KEYS)[number]>): LookupsConfig {
-  const g = section.map('group', GROUP_KEYS);
-  const c = section.map('credentials', CREDENTIALS_KEYS);
-  const a = section.map('address', ADDRESS_KEYS);
+/** `lookups.group:`, by the `GroupTable` field each key fills (Kamailio's `group` module parameters). */
+const GROUP_FIELDS = {
+  table: identifier('table'),
+  userColumn: identifier('user_column'),
+  domainColumn: identifier('domain_column'),
+  groupColumn: identifier('group_column'),
+  useDomain: bool('use_domain'),
+  enabled: bool('enabled'),
+} satisfies Required<Fields<GroupTable>>;
+
+/** `lookups.credentials:`, by the `CredentialsTable` field each key fills (Kamailio's `auth_db`). */
+const CREDENTIALS_FIELDS = {
+  table: identifier('table'),
+  userColumn: identifier('user_column'),
+  domainColumn: identifier('domain_column'),
+  passwordColumn: identifier('password_column'),
+  passwordColumn2: identifier('password_column_2'),
+  calculateHa1: bool('calculate_ha1'),
+  plainPasswordColumn: identifier('plain_password_column'),
+  useDomain: bool('use_domain'),
+  enabled: bool('enabled'),
+} satisfies Required<Fields<CredentialsTable>>;
+
+/** `lookups.address:`, by the `AddressTableColumns` field each key fills (Kamailio's `permissions`). */
+const ADDRESS_FIELDS = {
+  table: identifier('table'),
+  groupColumn: identifier('group_column'),
+  ipColumn: identifier('ip_column'),
+  maskColumn: identifier('mask_column'),
+  portColumn: identifier('port_column'),
+  tagColumn: identifier('tag_column'),
+  enabled: bool('enabled'),
+} satisfies Required<Fields<AddressTableColumns>>;
+
+/** The keys of `lookups:`. */
+export const LOOKUPS_KEYS = ['group', 'credentials', 'address'];
+
+/** `lookups.group:` — the group lookup's table, as AuthCache takes it. */
+export type GroupLookupConfig = GroupTable;
+/** `lookups.credentials:` — the credentials lookup's table, as AuthCache takes it. */
+export type CredentialsLookupConfig = CredentialsTable;
+/** `lookups.address:` — the address lookup's table, as AuthCache takes it. */
+export type AddressLookupConfig = AddressTableColumns;
+
+/** `lookups:` — tables and columns, with Kamailio 5.6's defaults. Names are checked SQL identifiers. */
+export interface LookupsConfig {
+  /** Group membership (`is_user_in`). */
+  readonly group: GroupTable;
+  /** Digest credentials (`www_authorize`, `proxy_authorize`). */
+  readonly credentials: CredentialsTable;
+  /** Source-address permissions (`allow_source_address`). */
+  readonly address: AddressTableColumns;
+}
+
+/** Reads and checks `lookups:`; every default is Kamailio 5.6's, as the auth layer declares it. */
+export function readLookups(section: MapReader<string>): LookupsConfig {
   return {
-    group: {
-      enabled: g.bool('enabled', G.enabled),
-      table: g.string('table', identifier) ?? G.table,
-      userColumn: g.string('user_column', identifier) ?? G.userColumn,
-      domainColumn: g.string('domain_column', identifier) ?? G.domainColumn,
-      groupColumn: g.string('group_column', identifier) ?? G.groupColumn,
-      useDomain: g.bool('use_domain', G.useDomain),
-    },
-    credentials: {
-      enabled: c.bool('enabled', C.enabled),
-      table: c.string('table', identifier) ?? C.table,
-      userColumn: c.string('user_column', identifier) ?? C.userColumn,
-      domainColumn: c.string('domain_column', identifier) ?? C.domainColumn,
-      passwordColumn: c.string('password_column', identifier) ?? C.passwordColumn,
-      passwordColumn2: c.string('password_column_2', identifier) ?? C.passwordColumn2,
-      calculateHa1: c.bool('calculate_ha1', C.calculateHa1),
-      plainPasswordColumn: c.string('plain_password_column', identifier) ?? C.plainPasswordColumn,
-      useDomain: c.bool('use_domain', C.useDomain),
-    },
-    address: {
-      enabled: a.bool('enabled', A.enabled),
-      table: a.string('table', identifier) ?? A.table,
-      groupColumn: a.string('group_column', identifier) ?? A.groupColumn,
-      ipColumn: a.string('ip_column', identifier) ?? A.ipColumn,
-      maskColumn: a.string('mask_column', identifier) ?? A.maskColumn,
-      portColumn: a.string('port_column', identifier) ?? A.portColumn,
-      tagColumn: a.string('tag_column', identifier) ?? A.tagColumn,
-    },
+    group: readFields(section.map('group', keysOf(GROUP_FIELDS)), GROUP_DEFAULTS, GROUP_FIELDS),
+    credentials: readFields(section.map('credentials', keysOf(CREDENTIALS_FIELDS)), CREDENTIALS_DEFAULTS, CREDENTIALS_FIELDS),
+    address: readFields(section.map('address', keysOf(ADDRESS_FIELDS)), ADDRESS_DEFAULTS, ADDRESS_FIELDS),
   };
 }

@@ -1,35 +1,68 @@
 import { isMap, isScalar } from 'yaml';
 import type { ConfigContext } from '../context.js';
-import { MEMCACHED_DEFAULTS as D } from '../defaults.js';
-import { MILLISECONDS, type ListItem, type MapReader } from '../reader.js';
+import { CLUSTER_DEFAULTS, type FallbackPolicy } from '../../cluster/options.js';
 import { checkServerSpec, SERVER_SHAPE } from '../../cluster/server-spec.js';
+import { int, keysOf, ms, readFields, type FieldValues, type Fields } from '../fields.js';
+import type { ListItem, MapReader } from '../reader.js';
 import { readSecret } from '../secrets.js';
-import { readTls } from '../tls.js';
-import type { FallbackConfig, MemcachedConfig, SaslConfig } from '../types.js';
+import { readTls, type TlsConfig } from '../tls.js';
+
+/*
+ * The options of `memcached:` that are plain values, by their `MemcacheClusterOptions` name;
+ * their defaults are the cluster's (`CLUSTER_DEFAULTS`). Two groups, to list the keys in the
+ * order docs/config.md gives them: the health settings before `fallback`, its limits after.
+ */
+const HEALTH_FIELDS = {
+  timeoutMs: ms('timeout_ms'),
+  connectTimeoutMs: ms('connect_timeout_ms'),
+  socketTimeoutMs: ms('socket_timeout_ms'),
+  failureThreshold: int('failure_threshold', { min: 1, unit: 'consecutive failures' }),
+  probeIntervalMs: ms('probe_interval_ms'),
+} satisfies Fields<typeof CLUSTER_DEFAULTS>;
+
+const OUTAGE_FIELDS = {
+  fallbackTtlSeconds: int('fallback_ttl_s', { min: 1, max: 2_592_000, unit: 'seconds' }),
+  outageJournalSize: int('outage_journal_size', { min: 1, unit: 'keys' }),
+  maxValueBytes: int('max_value_bytes', { min: 1024, max: 1024 ** 3, unit: 'bytes' }),
+} satisfies Fields<typeof CLUSTER_DEFAULTS>;
 
 /** The keys of `memcached:`. */
-export const MEMCACHED_KEYS = [
-  'servers',
-  'timeout_ms',
-  'connect_timeout_ms',
-  'socket_timeout_ms',
-  'failure_threshold',
-  'probe_interval_ms',
-  'fallback',
-  'fallback_ttl_s',
-  'outage_journal_size',
-  'max_value_bytes',
-  'sasl',
-  'tls',
-] as const;
+export const MEMCACHED_KEYS = ['servers', ...keysOf(HEALTH_FIELDS), 'fallback', ...keysOf(OUTAGE_FIELDS), 'sasl', 'tls'];
 
-type Key = (typeof MEMCACHED_KEYS)[number];
+type Key = string;
+
+/** `memcached.sasl:` — SASL PLAIN credentials, the password read at load time. */
+export interface SaslConfig {
+  /** `username`. Required. */
+  readonly username: string;
+  /** From `password_env`, `password_file` (trailing newlines trimmed) or `password` (warned about). Never printed. */
+  readonly password: string;
+}
+
+/**
+ * Where a down memcached server's keys go; the cluster's `FallbackPolicy`: `'next'` (next live
+ * server on the ring), `'none'` (fail with `E_SERVER_DOWN`) or a separate gutter pool.
+ */
+export type FallbackConfig = FallbackPolicy;
+
+/**
+ * `memcached:` — the cluster: `MemcacheClusterOptions` with every default applied (see
+ * docs/config.md for the keys), the servers shape-checked and the secrets read.
+ */
+export type MemcachedConfig = FieldValues<typeof HEALTH_FIELDS> & FieldValues<typeof OUTAGE_FIELDS> & {
+  /** `servers`: `host:port[:weight]` (IPv6 as `[addr]:port[:weight]`), no duplicates. Required. */
+  readonly servers: readonly string[];
+  /** `fallback`: where a down server's keys go. */
+  readonly fallback: FallbackConfig;
+  /** `sasl`: authenticate to every server (memcached `-S`); none when absent. */
+  readonly sasl: SaslConfig | undefined;
+  /** `tls`: speak TLS to every server (memcached `-Z`); plain TCP when absent. */
+  readonly tls: TlsConfig | undefined;
+};
 
 /** The keys of `memcached.sasl:`. */
 export const SASL_KEYS = ['username', 'password', 'password_env', 'password_file'] as const;
 const SASL_PASSWORD = { inline: 'password', env: 'password_env', file: 'password_file' } as const;
-
-const MS = MILLISECONDS;
 
 /** Reads and checks `memcached:`. */
 export function readMemcached(ctx: ConfigContext, section: MapReader<Key>): MemcachedConfig {
@@ -41,15 +74,9 @@ export function readMemcached(ctx: ConfigContext, section: MapReader<Key>): Memc
   if (items) servers = readServers(ctx, items, ring, 'listed twice');
   const memcached: MemcachedConfig = {
     servers,
-    timeoutMs: section.int('timeout_ms', D.timeoutMs, MS),
-    connectTimeoutMs: section.int('connect_timeout_ms', D.connectTimeoutMs, MS),
-    socketTimeoutMs: section.int('socket_timeout_ms', D.socketTimeoutMs, MS),
-    failureThreshold: section.int('failure_threshold', D.failureThreshold, { min: 1, unit: 'consecutive failures' }),
-    probeIntervalMs: section.int('probe_interval_ms', D.probeIntervalMs, MS),
+    ...readFields(section, CLUSTER_DEFAULTS, HEALTH_FIELDS),
+    ...readFields(section, CLUSTER_DEFAULTS, OUTAGE_FIELDS),
     fallback: readFallback(ctx, section, ring),
-    fallbackTtlSeconds: section.int('fallback_ttl_s', D.fallbackTtlSeconds, { min: 1, max: 2_592_000, unit: 'seconds' }),
-    outageJournalSize: section.int('outage_journal_size', D.outageJournalSize, { min: 1, unit: 'keys' }),
-    maxValueBytes: section.int('max_value_bytes', D.maxValueBytes, { min: 1024, max: 1024 ** 3, unit: 'bytes' }),
     sasl: section.has('sasl') ? readSasl(ctx, section.map('sasl', SASL_KEYS)) : undefined,
     // Node checks an IP host against the certificate's IP addresses, so no host is passed for the
     // warning mysql needs (mysql2 checks no name for an IP address).

@@ -1,29 +1,42 @@
 import { isIPv6 } from 'node:net';
 import { isScalar } from 'yaml';
 import type { ConfigContext } from '../context.js';
-import { MYSQL_DEFAULTS as D } from '../defaults.js';
-import { MILLISECONDS, type MapReader } from '../reader.js';
+import { MYSQL_DEFAULTS as D } from '../../auth/mysql-options.js';
+import { int, keysOf, ms, readFields, type FieldValues, type Fields } from '../fields.js';
+import type { MapReader } from '../reader.js';
 import { readSecret } from '../secrets.js';
-import { readTls } from '../tls.js';
-import type { MysqlConfig } from '../types.js';
+import { readTls, type TlsConfig } from '../tls.js';
+
+/** The pool's options in `mysql:`, by their `MysqlOptions` name; their defaults are `MYSQL_DEFAULTS`. */
+const POOL_FIELDS = {
+  poolSize: int('pool_size', { min: 1, max: 1000, unit: 'connections' }),
+  connectTimeoutMs: ms('connect_timeout_ms'),
+  queryTimeoutMs: ms('query_timeout_ms'),
+} satisfies Fields<typeof D>;
 
 /** The keys of `mysql:`. */
-export const MYSQL_KEYS = [
-  'uri',
-  'host',
-  'port',
-  'user',
-  'database',
-  'password',
-  'password_env',
-  'password_file',
-  'pool_size',
-  'connect_timeout_ms',
-  'query_timeout_ms',
-  'tls',
-] as const;
+export const MYSQL_KEYS = ['uri', 'host', 'port', 'user', 'database', 'password', 'password_env', 'password_file', ...keysOf(POOL_FIELDS), 'tls'];
 
-type Key = (typeof MYSQL_KEYS)[number];
+type Key = string;
+
+/**
+ * `mysql:` — the Kamailio database, from `uri` or from the separate fields (docs/config.md lists
+ * the keys), with `MysqlOptions`' defaults and the password read.
+ */
+export type MysqlConfig = FieldValues<typeof POOL_FIELDS> & {
+  /** `host` (or the URI's host). */
+  readonly host: string;
+  /** `port` (or the URI's port). */
+  readonly port: number;
+  /** `user` (or the URI's user). Required. */
+  readonly user: string;
+  /** From `password_env`, `password_file` (trailing newlines trimmed), `password` or the URI; `undefined` when none is given. */
+  readonly password: string | undefined;
+  /** `database` (or the URI's path). Required. */
+  readonly database: string;
+  /** `tls`: encrypt the connection and verify the server; `undefined` (the key absent) is plain TCP. */
+  readonly tls: TlsConfig | undefined;
+};
 
 const URI_SHAPE = '"mysql://user[:password]@host[:port]/database"';
 const PASSWORD_KEYS = { inline: 'password', env: 'password_env', file: 'password_file' } as const;
@@ -39,11 +52,7 @@ interface UriParts {
 
 /** Reads and checks `mysql:`, reading the password from wherever it is kept. */
 export function readMysql(ctx: ConfigContext, section: MapReader<Key>): MysqlConfig {
-  const options = {
-    poolSize: section.int('pool_size', D.poolSize, { min: 1, max: 1000, unit: 'connections' }),
-    connectTimeoutMs: section.int('connect_timeout_ms', D.connectTimeoutMs, MILLISECONDS),
-    queryTimeoutMs: section.int('query_timeout_ms', D.queryTimeoutMs, MILLISECONDS),
-  };
+  const options = readFields(section, D, POOL_FIELDS);
   const uriNode = section.node('uri');
   ctx.markSecret(uriNode, isScalar(uriNode) && typeof uriNode.value === 'string' ? redactUri(uriNode.value) : undefined);
   if (section.has('uri')) {
