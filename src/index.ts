@@ -13,7 +13,8 @@ export { plainCodec, plainCodecWith, authPlainCodec, signedCodec, type ValueCode
 export { encryptedCodec } from './cache/encrypted-codec.js';
 export type { CacheCounters } from './cache/counters.js';
 export type { CacheStore } from './cache/store.js';
-export { AuthCache, createMysqlPool, type AuthCacheOptions, type MysqlOptions } from './auth/auth-cache.js';
+export { AuthCache, type AuthCacheOptions } from './auth/auth-cache.js';
+export { createMysqlPool, type MysqlOptions } from './auth/mysql-options.js';
 export type { Credentials } from './auth/credentials.js';
 export { AddressTable, type AddressRow } from './auth/address-table.js';
 export { GROUP_DEFAULTS, CREDENTIALS_DEFAULTS, ADDRESS_DEFAULTS, type GroupTable, type CredentialsTable, type AddressTableColumns } from './auth/tables.js';
@@ -53,7 +54,7 @@ export {
   type BatchFailure,
   type MissingPrivilege,
 } from './errors.js';
-export { authCacheOptions, createAuthCache } from './auth/from-config.js';
+export { authCacheOptions, createAuthCache } from './config/library-options.js';
 export { ProxyNode, type ProxyNodeOptions, type ProxyNodeEvents } from './runtime/proxy-node.js';
 export { registerMetrics, type MetricsSource, type MetricsOptions } from './metrics/prometheus.js';
 export { registerKamailioMetrics, type KamailioMetricsSource } from './metrics/kamailio.js';

@@ -22,8 +22,6 @@ import { createMysqlPool, MYSQL_DEFAULTS, type MysqlOptions } from './mysql-opti
 import { SqlClient } from './sql.js';
 import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS, type AddressTableColumns, type CredentialsTable, type GroupTable } from './tables.js';
 
-export { createMysqlPool, type MysqlOptions } from './mysql-options.js';
-
 /** How names were keyed: counters and the memo of keys computed by MySQL. */
 export interface NameStats extends NameCounters {
   /** Names in the memo. */

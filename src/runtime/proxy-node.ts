@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { AuthCache } from '../auth/auth-cache.js';
-import { createAuthCache } from '../auth/from-config.js';
+import { createAuthCache } from '../config/library-options.js';
 import { loadConfig, resolveConfigPath, watchConfig, type AuthringConfig, type ConfigWatcher } from '../config/index.js';
 import { fileError } from '../config/issues.js';
 import { AuthringError, SourceUnavailableError, type ConfigError } from '../errors.js';

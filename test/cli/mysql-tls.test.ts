@@ -7,9 +7,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMysqlPool } from '../../src/auth/auth-cache.js';
-import { authCacheOptions } from '../../src/auth/from-config.js';
-import { mysqlOptions } from '../../src/cli/mysql.js';
+import { createMysqlPool } from '../../src/auth/mysql-options.js';
+import { authCacheOptions, mysqlOptions } from '../../src/config/library-options.js';
 import { parseConfig, type AuthringConfig } from '../../src/config/index.js';
 import { PrivateMariadb } from '../helpers/private-mariadb.js';
 import { needBinary } from '../helpers/services.js';
@@ -75,37 +74,37 @@ describe.skipIf(!ready)('MySQL over TLS', { timeout: 180_000 }, () => {
     const { parsed } = config('tls', ['ca_file: ca.pem', `server_name: ${certs.serverName}`]);
     // The lookups' pool (authCacheOptions) and the command line's (mysqlOptions) both use it.
     expect(await cipher(authCacheOptions(parsed).mysql as Parameters<typeof createMysqlPool>[0])).toMatch(/^TLS_|^ECDHE|AES/);
-    expect(await cipher(mysqlOptions(parsed, 1))).toMatch(/^TLS_|^ECDHE|AES/);
+    expect(await cipher(mysqlOptions(parsed.mysql, 1))).toMatch(/^TLS_|^ECDHE|AES/);
   });
 
   it('checks the host name when it is one', async () => {
     const { parsed } = config('tls', ['ca_file: ca.pem'], 'localhost');
-    expect(await cipher(mysqlOptions(parsed, 1))).toMatch(/^TLS_|AES/);
+    expect(await cipher(mysqlOptions(parsed.mysql, 1))).toMatch(/^TLS_|AES/);
   });
 
   it('refuses a server whose certificate chains to another CA', async () => {
     const { parsed } = config('tls', [`ca_file: ${certs.otherCa}`, `server_name: ${certs.serverName}`]);
-    expect(await cipher(mysqlOptions(parsed, 1))).toMatch(/^error: HANDSHAKE_SSL_ERROR: self[- ]signed certificate/);
+    expect(await cipher(mysqlOptions(parsed.mysql, 1))).toMatch(/^error: HANDSHAKE_SSL_ERROR: self[- ]signed certificate/);
     // With Node's built-in CAs (an empty tls mapping) the throwaway CA is unknown too.
     const { parsed: system } = config('tls', []);
-    expect(await cipher(mysqlOptions(system, 1))).toMatch(/^error: HANDSHAKE_SSL_ERROR/);
+    expect(await cipher(mysqlOptions(system.mysql, 1))).toMatch(/^error: HANDSHAKE_SSL_ERROR/);
   });
 
   it('refuses a certificate that does not carry server_name', async () => {
     const { parsed } = config('tls', ['ca_file: ca.pem', 'server_name: other.authring.test']);
-    expect(await cipher(mysqlOptions(parsed, 1))).toMatch(/^error: HANDSHAKE_SSL_ERROR: Hostname\/IP does not match certificate's altnames: Host: other\.authring\.test/);
+    expect(await cipher(mysqlOptions(parsed.mysql, 1))).toMatch(/^error: HANDSHAKE_SSL_ERROR: Hostname\/IP does not match certificate's altnames: Host: other\.authring\.test/);
   });
 
   it('presents the client certificate to an account that requires one', async () => {
     const { parsed } = config('x509', ['ca_file: ca.pem', `server_name: ${certs.serverName}`, 'cert_file: client.pem', 'key_file: client.key']);
-    expect(await cipher(mysqlOptions(parsed, 1))).toMatch(/^TLS_|AES/);
+    expect(await cipher(mysqlOptions(parsed.mysql, 1))).toMatch(/^TLS_|AES/);
     const { parsed: without } = config('x509', ['ca_file: ca.pem', `server_name: ${certs.serverName}`]);
-    expect(await cipher(mysqlOptions(without, 1))).toMatch(/^error: ER_ACCESS_DENIED_ERROR/);
+    expect(await cipher(mysqlOptions(without.mysql, 1))).toMatch(/^error: ER_ACCESS_DENIED_ERROR/);
   });
 
   it('without mysql.tls an account that requires TLS is refused: the setting is what encrypts', async () => {
     const { parsed } = config('tls', undefined);
-    expect(await cipher(mysqlOptions(parsed, 1))).toMatch(/^error: ER_ACCESS_DENIED_ERROR/);
+    expect(await cipher(mysqlOptions(parsed.mysql, 1))).toMatch(/^error: ER_ACCESS_DENIED_ERROR/);
   });
 
   it('authring check reaches MySQL over TLS, and reports a wrong CA as down', async () => {

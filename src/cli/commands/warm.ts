@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createMysqlPool } from '../../auth/auth-cache.js';
+import { createMysqlPool } from '../../auth/mysql-options.js';
 import type { AuthringConfig } from '../../config/index.js';
+import { mysqlOptions } from '../../config/library-options.js';
 import { withAuthCache } from '../auth.js';
 import { loadCliConfig } from '../config.js';
-import { mysqlOptions } from '../mysql.js';
 import { CommandFailedError, InterruptedError } from '../../errors.js';
 import { count, percent } from '../format.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
@@ -84,7 +84,7 @@ async function runWarm(
   io: CliIo,
   shouldStop: () => boolean,
 ): Promise<WarmResult> {
-  const pool = createMysqlPool(mysqlOptions(config, 2));
+  const pool = createMysqlPool(mysqlOptions(config.mysql, 2));
   try {
     return await withAuthCache(config, async (auth) => {
       const warmer = new Warmer(auth, pool, config, state, { batchSize: options.batchSize, concurrency: options.concurrency, batchTimeoutMs, statePath, shouldStop });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AuthCache } from '../../auth/auth-cache.js';
-import { createAuthCache } from '../../auth/from-config.js';
+import { createAuthCache } from '../../config/library-options.js';
 import type { AuthringConfig } from '../../config/index.js';
 import { ChangeWatcher, type AppliedBatch, type KamailioNodes } from '../../invalidation/index.js';
 import { loadCliConfig } from '../config.js';

@@ -1,13 +1,13 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { createMysqlPool } from '../../auth/auth-cache.js';
+import { createMysqlPool } from '../../auth/mysql-options.js';
 import { describeColumns } from '../../auth/names/learn.js';
 import { schemaProblems, tableUses, type TableUse } from '../../auth/schema.js';
 import { SqlClient } from '../../auth/sql.js';
 import type { AuthringConfig } from '../../config/index.js';
+import { mysqlOptions } from '../../config/library-options.js';
 import { describeSchemaProblem } from '../../errors.js';
 import { elapsedMs } from '../deadline.js';
 import { errorMessage } from '../exit.js';
-import { mysqlOptions } from '../mysql.js';
 import type { CheckResult } from './types.js';
 
 /**
@@ -27,7 +27,7 @@ export async function probeMysql(config: AuthringConfig, timeoutMs: number): Pro
     columns: use.columns.map((c) => c.column),
     ...(error === undefined ? {} : { error }),
   });
-  const pool = createMysqlPool({ ...mysqlOptions(config, 1), connectTimeoutMs: Math.min(mysql.connectTimeoutMs, timeoutMs) });
+  const pool = createMysqlPool({ ...mysqlOptions(mysql, 1), connectTimeoutMs: Math.min(mysql.connectTimeoutMs, timeoutMs) });
   try {
     await select(pool, 'SELECT 1 AS ok', [], timeoutMs); // connects
     const start = performance.now();
