@@ -1,3 +1,4 @@
+import { raceDeadline } from '../cache/deadline.js';
 import { AuthringError, DeadlineError, SourceUnavailableError } from '../errors.js';
 
 /**
@@ -28,16 +29,10 @@ export class LookupDeadline {
    * `AuthringError` (a driver error) becomes `SourceUnavailableError`.
    */
   async run<T>(label: string, step: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeadlineError(label, this.totalMs)), this.remainingMs());
-    });
     try {
-      return await Promise.race([step(), expired]);
+      return await raceDeadline(step(), this.remainingMs(), () => new DeadlineError(label, this.totalMs));
     } catch (error) {
       throw error instanceof AuthringError ? error : new SourceUnavailableError(label, error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -2,6 +2,7 @@ import type { CallOptions } from '../cluster/call-options.js';
 import { TEXT_FLAGS, type Item } from '../cluster/item.js';
 import { AuthringError, DeadlineError, SourceUnavailableError } from '../errors.js';
 import type { CachedValue, Decoded } from './codec.js';
+import { raceDeadline } from './deadline.js';
 import { newCacheCounters, type CacheCounters } from './counters.js';
 import { LEASE_FLAGS, encodeLease, isLease } from './lease.js';
 import { LoadTimes, waitForLeader, type WaitContext } from './lease-wait.js';
@@ -76,12 +77,8 @@ export class ReadThroughCache {
     const deadline = this.options.now() + deadlineMs;
     const { promise, joined } = this.flights.run(key, () => this.lookup(key, loader, options, deadline));
     if (joined) this.counters.coalesced += 1;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeadlineError(key, deadlineMs)), Math.max(0, deadline - this.options.now()));
-    });
     try {
-      const answer = await Promise.race([promise, expired]);
+      const answer = await raceDeadline(promise, deadline - this.options.now(), () => new DeadlineError(key, deadlineMs));
       if (options.status) {
         options.status.source = joined && answer.source !== 'stale' ? 'peer' : answer.source;
         options.status.server = this.store.serverFor(key);
@@ -90,8 +87,6 @@ export class ReadThroughCache {
     } catch (error) {
       this.counters.errors += 1;
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -103,19 +98,13 @@ export class ReadThroughCache {
     this.counters.lookups += 1;
     this.counters.cacheErrors += 1;
     const deadlineMs = options.deadlineMs ?? this.options.deadlineMs;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeadlineError(key, deadlineMs)), deadlineMs);
-    });
     try {
-      const value = await Promise.race([this.load(key, loader, this.options.now() + deadlineMs), expired]);
+      const value = await raceDeadline(this.load(key, loader, this.options.now() + deadlineMs), deadlineMs, () => new DeadlineError(key, deadlineMs));
       if (options.status) options.status.source = 'source';
       return value;
     } catch (error) {
       this.counters.errors += 1;
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,3 +1,4 @@
+import { raceDeadline } from '../cache/deadline.js';
 import { CommandTimeoutError } from '../errors.js';
 
 /**
@@ -6,16 +7,7 @@ import { CommandTimeoutError } from '../errors.js';
  * keeps the process alive.
  */
 export async function withDeadline<T>(what: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CommandTimeoutError(what, timeoutMs)), timeoutMs);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([work(), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return raceDeadline(work(), timeoutMs, () => new CommandTimeoutError(what, timeoutMs), true);
 }
 
 /** Milliseconds elapsed since `start` (a `performance.now()` reading), rounded to 0.01 ms. */

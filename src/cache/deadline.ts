@@ -1,0 +1,23 @@
+/**
+ * The one deadline race of authring: `work`'s outcome, or a rejection with `expired()` once `ms`
+ * have passed without it. The work is not cancelled (it runs on, and its outcome is dropped, a
+ * late rejection included); the timer is cleared as soon as either side settles, so a settled
+ * race holds nothing. With `unref`, the timer never keeps the process alive (a command's
+ * deadline); without it, a caller waiting on work that never settles still gets its error.
+ */
+export function raceDeadline<T>(work: Promise<T>, ms: number, expired: () => Error, unref = false): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(expired()), Math.max(0, ms));
+    if (unref) timer.unref();
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
