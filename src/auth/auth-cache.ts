@@ -20,6 +20,12 @@ import type { NameCounters } from './names/column-keys.js';
 import { NamespaceGeneration } from '../cache/namespace.js';
 import { createMysqlPool, MYSQL_DEFAULTS, type MysqlOptions } from './mysql-options.js';
 import { SqlClient } from './sql.js';
+import { FeedWriter } from '../cache/local/feed-writer.js';
+import { FeedKeys } from '../cache/local/feed-format.js';
+import { LOCAL_TIER_DEFAULTS, type LocalTierSettings } from '../cache/local/options.js';
+import { cacheKey } from './cache-key.js';
+import { credentialsQuestion, groupQuestion, LocalAnswers } from './local-answers.js';
+import type { LocalTierStats } from '../cache/local/local-tier.js';
 import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS, type AddressTableColumns, type CredentialsTable, type GroupTable } from './tables.js';
 
 /** How names were keyed: counters and the memo of keys computed by MySQL. */
@@ -76,6 +82,11 @@ export interface AuthCacheOptions {
    * be reached (after a start during an outage); lookups between attempts fail at once. @default 1000
    */
   readonly schemaRetryMs?: number;
+  /**
+   * The local tier: group membership and credentials answered from process memory while the
+   * invalidation feed (written by `authring watch`) proves them current. Off by default.
+   */
+  readonly local?: LocalTierSettings;
   /** Table and column names; Kamailio's defaults where omitted. */
   readonly lookups?: {
     readonly group?: Partial<GroupTable>;
@@ -109,6 +120,10 @@ export class AuthCache {
     private readonly onSourceError: 'fail' | 'deny',
     private readonly deadlineMs: number,
     private readonly closeOwned: () => Promise<void>,
+    /** Publishes invalidations to the feed nodes' local tiers follow. */
+    readonly feed: FeedWriter,
+    /** The local tier, when `local.enabled`. */
+    readonly local: LocalAnswers | undefined,
   ) {}
 
   /**
@@ -155,7 +170,18 @@ export class AuthCache {
       // Open the memcached connections and read the generation now, so the first lookups do not
       // spend their deadline connecting. Failures are left for the lookups to handle.
       await Promise.allSettled([cluster.versions({ timeoutMs: 1000 }), space.generation.current(1000)]);
-      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, names, schema, cache.onSourceError ?? D.onSourceError, engineOptions.deadlineMs, closeOwned);
+      const feed = new FeedWriter(cluster, new FeedKeys(prefix), engineOptions.codec);
+      const local = { ...LOCAL_TIER_DEFAULTS, ...options.local };
+      const answers = local.enabled
+        ? new LocalAnswers(cluster, prefix, engineOptions.codec, local, {
+            generation: space.generation,
+            addressKey: cacheKey(prefix, 'address', 'table'),
+            forgetAddressTable: () => addresses.forget(),
+          })
+        : undefined;
+      answers?.start();
+      const onSourceError = cache.onSourceError ?? D.onSourceError;
+      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, names, schema, onSourceError, engineOptions.deadlineMs, closeOwned, feed, answers);
     } catch (error) {
       await closeOwned();
       throw error;
@@ -168,6 +194,17 @@ export class AuthCache {
    *   `lookups.group.enabled` is false.
    */
   isUserInGroup(user: string, domain: string, group: string, status?: LookupStatus): Promise<boolean> {
+    // The local tier first: one map read when it holds the answer and is proven current.
+    if (this.local !== undefined && typeof user === 'string' && typeof domain === 'string' && typeof group === 'string') {
+      const question = groupQuestion(user, domain, group);
+      const hit = this.local.tier.get(question);
+      if (hit !== undefined) return local(hit.value === true, status);
+      return this.local.fill(question, status, (seen) => this.askGroup(user, domain, group, seen));
+    }
+    return this.askGroup(user, domain, group, status);
+  }
+
+  private askGroup(user: string, domain: string, group: string, status?: LookupStatus): Promise<boolean> {
     return this.guard(async () => {
       checkNames({ user, domain, group });
       const deadline = await this.ready('group');
@@ -181,6 +218,16 @@ export class AuthCache {
    *   `lookups.credentials.enabled` is false.
    */
   getCredentials(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
+    if (this.local !== undefined && typeof user === 'string' && typeof domain === 'string') {
+      const question = credentialsQuestion(user, domain);
+      const hit = this.local.tier.get(question);
+      if (hit !== undefined) return local(hit.value as Credentials | undefined, status);
+      return this.local.fill(question, status, (seen) => this.askCredentials(user, domain, seen));
+    }
+    return this.askCredentials(user, domain, status);
+  }
+
+  private askCredentials(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
     return this.guard(async () => {
       checkNames({ user, domain });
       const deadline = await this.ready('credentials');
@@ -252,8 +299,14 @@ export class AuthCache {
     };
   }
 
+  /** The local tier's counters, size and feed lag; undefined when it is off. */
+  localStats(): LocalTierStats | undefined {
+    return this.local?.stats();
+  }
+
   /** Closes what AuthCache created (not a cluster or pool the caller passed in). */
   async close(): Promise<void> {
+    await this.local?.stop();
     await this.closeOwned();
   }
 
@@ -278,6 +331,12 @@ export class AuthCache {
       throw error;
     }
   }
+}
+
+/** An answer from the local tier, said so in `status`. */
+function local<T>(value: T, status: LookupStatus | undefined): Promise<T> {
+  if (status) status.source = 'local';
+  return Promise.resolve(value);
 }
 
 /** Names must be strings: anything else is a caller's mistake, never coerced. */

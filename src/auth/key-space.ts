@@ -49,6 +49,7 @@ export class KeySpace {
       if (error instanceof DeadlineError) throw error;
       return engine.loadUncached(unversioned, loader, { status, deadlineMs: this.left(unversioned, deadline) });
     }
+    if (status) status.key = key;
     return engine.getOrLoad(key, loader, { status, validate, deadlineMs: this.left(key, deadline) });
   }
 

@@ -21,10 +21,15 @@ export type Loader = (context: { readonly deadlineMs: number }) => Promise<Cache
 
 /** Where an answer came from, filled in by `getOrLoad` when the caller passes one. */
 export interface LookupStatus {
-  /** `cache`: memcached; `peer`: another caller's load; `source`: this caller's load; `stale`: an expired entry served because the source failed. */
-  source?: 'cache' | 'peer' | 'source' | 'stale';
+  /**
+   * `local`: this process's local tier; `cache`: memcached; `peer`: another caller's load;
+   * `source`: this caller's load; `stale`: an expired entry served because the source failed.
+   */
+  source?: 'local' | 'cache' | 'peer' | 'source' | 'stale';
   /** The memcached server (`host:port`) that owns the key. */
   server?: string;
+  /** The memcached key the question was asked under (with its namespace generation). */
+  key?: string;
 }
 
 interface Answer {

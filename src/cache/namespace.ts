@@ -60,6 +60,14 @@ export class NamespaceGeneration {
     return next;
   }
 
+  /**
+   * Takes a generation learnt elsewhere (the invalidation feed announces bumps): a newer one is
+   * used at once instead of at the next re-read; an older one is ignored.
+   */
+  observe(generation: bigint): void {
+    this.accept(generation);
+  }
+
   private accept(generation: bigint): void {
     if (this.cached === undefined || generation > this.cached) this.cached = generation;
     this.checkedAt = this.now();

@@ -17,7 +17,7 @@ export async function withAuthCache<T>(config: AuthringConfig, work: (auth: Auth
 }
 
 /** Where an answer came from, as the CLI names it: `mysql` for this process's own load. */
-export type AnswerSource = 'cache' | 'mysql' | 'peer' | 'stale' | 'unknown';
+export type AnswerSource = 'local' | 'cache' | 'mysql' | 'peer' | 'stale' | 'unknown';
 
 /** The CLI's name for a {@link LookupStatus} source. */
 export function answerSource(status: LookupStatus): AnswerSource {
@@ -34,6 +34,8 @@ export function answerSource(status: LookupStatus): AnswerSource {
 /** The source described for people. */
 export function describeSource(source: AnswerSource): string {
   switch (source) {
+    case 'local':
+      return 'local tier (this process, proven current)';
     case 'cache':
       return 'cache (memcached)';
     case 'mysql':

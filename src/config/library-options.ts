@@ -35,6 +35,7 @@ export function authCacheOptions(config: AuthringConfig): AuthCacheOptions {
       staleTtlSeconds: expiring ? cache.staleTtlSeconds : 0,
       onSourceError: cache.onSourceError,
     },
+    local: cache.local,
     lookups,
   };
 }

@@ -64,17 +64,33 @@ export class Invalidator {
   /** Everything in the namespace, in O(1): bumps the generation. Resolves with the new one. */
   async invalidateNamespace(): Promise<bigint> {
     const generation = await this.auth.keySpace.generation.bump();
+    // Nodes' local tiers drop everything and take the new generation at once.
+    await this.publish([this.auth.keySpace.generation.key], () => this.auth.feed.publishAll(generation));
     this.kamailio?.tell([{ kind: 'everything' }]);
     this.auth.forgetAddressTable();
     return generation;
   }
 
   /**
-   * Deletes keys, retrying each with backoff. A delete that reaches a down server's fallback is
-   * journaled by the cluster and replayed on the server when it returns.
-   * @throws InvalidationError naming the keys that still failed.
+   * Deletes keys, retrying each with backoff, then publishes them to the invalidation feed (after
+   * the deletes, so a node that reads the record reads memcached after them) for nodes' local
+   * tiers. A delete that reaches a down server's fallback is journaled by the cluster and replayed
+   * on the server when it returns.
+   * @throws InvalidationError naming the keys that still failed, or every key when the feed
+   *   could not be written.
    */
   async deleteAll(keys: readonly string[]): Promise<void> {
+    const unique = [...new Set(keys)];
+    await this.deleteKeys(unique);
+    await this.publish(unique, () => this.auth.feed.publishKeys(unique));
+  }
+
+  /**
+   * Deletes keys from memcached only, retrying each with backoff; the caller publishes them to
+   * the feed (the change watcher, which makes up for a lost record before its next heartbeat).
+   * @throws InvalidationError naming the keys that still failed.
+   */
+  async deleteKeys(keys: readonly string[]): Promise<void> {
     const failed: string[] = [];
     let lastError: unknown;
     await Promise.all(
@@ -95,6 +111,15 @@ export class Invalidator {
       }),
     );
     if (failed.length > 0) throw new InvalidationError(failed, lastError);
+  }
+
+  /** Writes to the feed; a failure names `keys` as not invalidated everywhere. */
+  private async publish(keys: readonly string[], write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      throw new InvalidationError(keys, error);
+    }
   }
 
   private async knownGroups(): Promise<string[]> {

@@ -4,7 +4,7 @@ import type { AuthCache } from '../auth/auth-cache.js';
 import { AuthringError, SourceUnavailableError } from '../errors.js';
 import { CHANGELOG_TABLE, WATCHER_TABLE } from './change-log-sql.js';
 import { Invalidator } from './invalidator.js';
-import { keysOfChanges, readChanges, useChangeLogForRecovery } from './changes.js';
+import { keysOfChanges, readChanges, useChangeLogForRecovery, type Change } from './changes.js';
 import { KamailioPlanner } from './kamailio-plan.js';
 import type { KamailioNodes } from './kamailio-nodes.js';
 
@@ -57,6 +57,11 @@ export interface ChangeWatcherEvents {
    * poll. Not named `error`, so a watcher without listeners never crashes its process.
    */
   'poll-error': [error: AuthringError];
+  /**
+   * The invalidation feed could not be written (its counter's memcached server is down): nodes'
+   * local tiers stop serving within their bound; memcached itself was invalidated as usual.
+   */
+  'feed-error': [error: AuthringError];
 }
 
 /**
@@ -81,6 +86,10 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
   private running: Promise<void> | undefined;
   private stopped = false;
   private lastPrune = 0;
+  /** When the last read that reached the end of the change log began (performance.now). */
+  private coveredFrom: number | undefined;
+  /** A record could not be written: nodes must drop everything before the next heartbeat. */
+  private feedLost = false;
   private readonly invalidator: Invalidator;
   private readonly options: Required<Omit<ChangeWatcherOptions, 'kamailio'>>;
   private readonly kamailio: KamailioNodes | undefined;
@@ -125,19 +134,51 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
     return this.savedBefore;
   }
 
-  /** Runs one poll now (for tests and `authring watch --once`). */
+  /**
+   * Runs one poll now (for tests and `authring watch --once`), then writes the feed's heartbeat:
+   * nodes' local tiers are proven current by it (see docs/local-tier.md).
+   */
   async poll(): Promise<AppliedBatch | undefined> {
+    const startedAt = performance.now();
     // Ids already applied beyond a gap are read again and skipped: read enough to see new ones.
     const limit = this.options.batchSize + this.applied.size;
-    const changes = (await readChanges(this.auth, 'id > ? ORDER BY id LIMIT ?', [this.position, limit])).filter(
-      (change) => !this.applied.has(change.id),
-    );
+    const read = await readChanges(this.auth, 'id > ? ORDER BY id LIMIT ?', [this.position, limit]);
+    const batch = await this.apply(read.filter((change) => !this.applied.has(change.id)));
+    // A read that reached the end of the log covers every change committed before it began; a
+    // full batch may have left some behind, so it vouches for nothing newer than the last one.
+    if (read.length < limit) this.coveredFrom = startedAt;
+    await this.beat();
+    return batch;
+  }
+
+  /**
+   * Writes the heartbeat; after a record that could not be written, first an "everything" record,
+   * so no heartbeat ever vouches for a change nodes were not told of. A failure is reported as
+   * `feed-error` (nodes stop serving from memory within their bound) and tried again next poll.
+   */
+  private async beat(): Promise<void> {
+    if (this.coveredFrom === undefined) return;
+    try {
+      const generation = await this.auth.namespaceGeneration();
+      if (this.feedLost) await this.auth.feed.publishAll(generation);
+      this.feedLost = false;
+      await this.auth.feed.beat(performance.now() - this.coveredFrom, generation);
+    } catch (error) {
+      this.emit('feed-error', error instanceof AuthringError ? error : new SourceUnavailableError('invalidation feed', error));
+    }
+  }
+
+  private async apply(changes: readonly Change[]): Promise<AppliedBatch | undefined> {
     if (changes.length === 0) {
       await this.advance();
       return undefined;
     }
     const keys = await keysOfChanges(this.auth, changes);
-    await this.invalidator.deleteAll(keys);
+    await this.invalidator.deleteKeys(keys);
+    await this.auth.feed.publishKeys(keys).catch((error: unknown) => {
+      this.feedLost = true;
+      this.emit('feed-error', error instanceof AuthringError ? error : new SourceUnavailableError('invalidation feed', error));
+    });
     this.kamailio?.tell(KamailioPlanner.intentsOf(changes));
     const now = this.options.now();
     for (const change of changes) this.applied.set(change.id, now);

@@ -2,9 +2,10 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { CacheCounters } from '../cache/counters.js';
 import type { ClusterStats } from '../cluster/cluster.js';
 import type { NodeStats } from '../cluster/node.js';
+import { registerLocalTierMetrics, type LocalTierMetricsSource } from './local-tier.js';
 
 /** What the metrics read: an engine's counters and a cluster's stats (an AuthCache has both). */
-export interface MetricsSource {
+export interface MetricsSource extends Partial<LocalTierMetricsSource> {
   readonly engine: { readonly counters: CacheCounters };
   readonly cluster: { stats(): ClusterStats };
 }
@@ -89,5 +90,6 @@ export function registerMetrics(source: MetricsSource, options: MetricsOptions =
       for (const server of servers()) this.set({ server: server.address }, server.state === 'up' ? 1 : 0);
     },
   });
+  if (source.localStats) registerLocalTierMetrics({ localStats: () => source.localStats?.() }, registry, prefix);
   return registry;
 }

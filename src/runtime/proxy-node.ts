@@ -97,6 +97,7 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
     try {
       this.changes = await ChangeWatcher.start(this.auth, options);
       this.changes.on('poll-error', (error) => this.emit('config-error', error));
+      this.changes.on('feed-error', (error) => this.emit('config-error', error));
     } catch (error) {
       if (answeredBySql(error)) throw error;
       this.emit('config-error', error instanceof AuthringError ? error : new SourceUnavailableError('change log', error));
@@ -122,6 +123,8 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
   private apply(next: AuthringConfig): void {
     try {
       this.auth.cluster.reconfigure(next.memcached);
+      // The feed's heartbeat may now live on another server.
+      this.auth.local?.follower.routingChanged();
     } catch (error) {
       this.emit('config-error', fileError(next.file, error, 'memcached.servers: the new server list cannot be applied, the running one stays'));
       return;

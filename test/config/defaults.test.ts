@@ -4,6 +4,7 @@ import { AUTH_CACHE_DEFAULTS } from '../../src/auth/auth-cache.js';
 import { MYSQL_DEFAULTS } from '../../src/auth/mysql-options.js';
 import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS } from '../../src/auth/tables.js';
 import { READ_THROUGH_DEFAULTS } from '../../src/cache/options.js';
+import { LOCAL_TIER_DEFAULTS } from '../../src/cache/local/options.js';
 import { CLUSTER_DEFAULTS } from '../../src/cluster/options.js';
 import { loadConfig, parseConfig } from '../../src/config/index.js';
 import { MINIMAL, yaml } from './fixtures.js';
@@ -51,6 +52,7 @@ describe('defaults', () => {
       leaseMs: 2000,
       refreshAhead: 0,
       staleTtlSeconds: 0,
+      local: { enabled: false, maxEntries: 100_000, maxBytes: 33_554_432, boundMs: 1000, pollMs: 50 },
     });
     expect(config.metrics).toEqual({ prefix: 'authring_' });
     expect(config.warnings).toEqual([]);
@@ -99,6 +101,7 @@ describe('defaults', () => {
     expect(config.cache).toMatchObject(without(READ_THROUGH_DEFAULTS, 'cacheTimeoutMs'));
     expect(config.cache).toMatchObject({ keyPrefix: AUTH_CACHE_DEFAULTS.keyPrefix, onSourceError: AUTH_CACHE_DEFAULTS.onSourceError });
     expect(config.mysql).toMatchObject(MYSQL_DEFAULTS);
+    expect(config.cache.local).toEqual(LOCAL_TIER_DEFAULTS);
     expect(config.lookups).toEqual({ group: GROUP_DEFAULTS, credentials: CREDENTIALS_DEFAULTS, address: ADDRESS_DEFAULTS });
   });
 
@@ -117,6 +120,14 @@ describe('defaults', () => {
     expect(custom.cache).toMatchObject({ ttlSeconds: 60, negativeTtlSeconds: 0, onSourceError: 'deny', keyPrefix: 'edge-1:' });
     expect(custom.lookups.credentials).toMatchObject({ table: 'subscriber_b', calculateHa1: true, useDomain: true });
     expect(custom.lookups.group.useDomain).toBe(false);
+  });
+
+  it('reads cache.local, and warns of a poll interval too close to the bound', () => {
+    const local = parseConfig(yaml(...MINIMAL, 'cache:', '  local: { enabled: true, max_entries: 5000, max_bytes: 1048576, bound_ms: 400, poll_ms: 150 }'), 'authring.yaml', {});
+    expect(local.cache.local).toEqual({ enabled: true, maxEntries: 5000, maxBytes: 1_048_576, boundMs: 400, pollMs: 150 });
+    expect(local.warnings).toHaveLength(1);
+    expect(local.warnings[0]).toMatch(/cache\.local\.poll_ms/);
+    expect(() => parseConfig(yaml(...MINIMAL, 'cache:', '  local: { bound_ms: 5000 }'), 'authring.yaml', {})).toThrow(/cache\.local\.bound_ms/);
   });
 });
 

@@ -23,6 +23,19 @@ export interface LocalTierCounters {
   bypasses: Record<BypassReason, number>;
 }
 
+/** A snapshot of the local tier. */
+export interface LocalTierStats extends LocalTierCounters {
+  /** Entries held. */
+  readonly entries: number;
+  /** Bytes the entries account for. */
+  readonly bytes: number;
+  /**
+   * Milliseconds between now and the latest moment up to which every change is known applied
+   * (Infinity before the first proof); answers are served while it is within the bound.
+   */
+  readonly feedLagMs: number;
+}
+
 /** Options of {@link LocalTier}. */
 export interface LocalTierOptions {
   /** Entries held at most. */

@@ -1,7 +1,8 @@
 import type { ConfigContext } from '../context.js';
 import { AUTH_CACHE_DEFAULTS } from '../../auth/auth-cache.js';
 import { READ_THROUGH_DEFAULTS } from '../../cache/options.js';
-import { int, keysOf, ms, num, oneOf, readFields, text, type FieldValues, type Fields } from '../fields.js';
+import { LOCAL_TIER_DEFAULTS } from '../../cache/local/options.js';
+import { bool, int, keysOf, ms, num, oneOf, readFields, text, type FieldValues, type Fields } from '../fields.js';
 import type { MapReader } from '../reader.js';
 import { readSecret } from '../secrets.js';
 
@@ -42,8 +43,19 @@ const LOOKUP_FIELDS = {
   staleTtlSeconds: int('stale_ttl_s', seconds(0)),
 } satisfies Fields<typeof DEFAULTS>;
 
+/** `cache.local:`, by the `LocalTierSettings` option each key fills. */
+const LOCAL_FIELDS = {
+  enabled: bool('enabled'),
+  maxEntries: int('max_entries', { min: 1, max: 100_000_000, unit: 'entries' }),
+  maxBytes: int('max_bytes', { min: 1024, max: 2 ** 40, unit: 'bytes' }),
+  // The bound is what the tier guarantees; the issue's ceiling is one second, and below 100 ms
+  // a poll or two lost to a loaded machine would bypass the tier.
+  boundMs: int('bound_ms', { min: 100, max: 1000, unit: 'milliseconds' }),
+  pollMs: int('poll_ms', { min: 5, max: 500, unit: 'milliseconds' }),
+} satisfies Required<Fields<typeof LOCAL_TIER_DEFAULTS>>;
+
 /** The keys of `cache:`. */
-export const CACHE_KEYS = [...keysOf(ENTRY_FIELDS), 'secret', 'secret_env', 'secret_file', ...keysOf(LOOKUP_FIELDS)];
+export const CACHE_KEYS = [...keysOf(ENTRY_FIELDS), 'secret', 'secret_env', 'secret_file', ...keysOf(LOOKUP_FIELDS), 'local'];
 
 type Key = string;
 
@@ -55,6 +67,8 @@ export type CacheConfig = FieldValues<typeof ENTRY_FIELDS> &
   FieldValues<typeof LOOKUP_FIELDS> & {
     /** Read from `secret_env`, `secret_file` or `secret`; at least 16 bytes; set iff `codec` is `signed` or `encrypted`. */
     readonly secret: string | undefined;
+    /** `cache.local:` — the local tier in each node's memory (docs/local-tier.md). */
+    readonly local: FieldValues<typeof LOCAL_FIELDS>;
   };
 /** Shortest secret accepted for `codec: signed` and `codec: encrypted`. */
 export const MIN_SECRET_BYTES = 16;
@@ -66,11 +80,14 @@ const SECRET_KEYS = { inline: 'secret', env: 'secret_env', file: 'secret_file' }
 /** Reads and checks `cache:`, reading the secret from wherever it is kept. */
 export function readCache(ctx: ConfigContext, section: MapReader<Key>): CacheConfig {
   const entries = readFields(section, DEFAULTS, ENTRY_FIELDS);
+  const localSection = section.map('local', keysOf(LOCAL_FIELDS));
   const cache: CacheConfig = {
     ...entries,
     secret: readCodecSecret(ctx, section, entries.codec),
     ...readFields(section, DEFAULTS, LOOKUP_FIELDS),
+    local: readFields(localSection, LOCAL_TIER_DEFAULTS, LOCAL_FIELDS),
   };
+  warnLocal(ctx, localSection, cache.local);
   warnRisks(ctx, section, cache);
   return cache;
 }
@@ -91,6 +108,14 @@ function readCodecSecret(ctx: ConfigContext, section: MapReader<Key>, codec: Cac
   const text = `expected ${expected}, got ${Buffer.byteLength(secret, 'utf8')} bytes`;
   ctx.problem(section.node(key), section.field(key), expected, text, section.field(key));
   return undefined;
+}
+
+/** A poll interval near the bound leaves no room for a late poll: the tier would keep bypassing. */
+function warnLocal(ctx: ConfigContext, section: MapReader<string>, local: CacheConfig['local']): void {
+  if (local.pollMs * 4 <= local.boundMs) return;
+  const key = section.has('poll_ms') ? 'poll_ms' : 'bound_ms';
+  const text = `poll_ms (${local.pollMs}) is above a quarter of bound_ms (${local.boundMs}): with the watcher's own interval, a late poll or two makes the local tier bypass itself`;
+  ctx.warn(section.node(key), section.field(key), text);
 }
 
 function warnRisks(ctx: ConfigContext, section: MapReader<Key>, cache: CacheConfig): void {
