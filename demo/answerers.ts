@@ -5,7 +5,7 @@
  * `enqueue` when the query waits for one).
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { AddressTable, AuthCache, authCacheOptions, createMysqlPool, loadConfig, type AuthCacheOptions, type AuthringConfig, type MysqlOptions } from '../src/index.js';
+import { AddressTable, AuthCache, authCacheOptions, createMysqlPool, loadConfig, type AuthringConfig, type MysqlOptions } from '../src/index.js';
 import { ASKED_GROUP } from './population.js';
 
 /** The phases, in run order. */
@@ -39,9 +39,9 @@ export interface Answerer {
   close(): Promise<void>;
 }
 
-/** A pool with a query counter. */
-function countedPool(options: AuthCacheOptions): { pool: Pool; count: () => number } {
-  const pool = createMysqlPool(options.mysql as MysqlOptions);
+/** A pool on the config file's database, with a query counter. */
+function countedPool(config: AuthringConfig): { pool: Pool; count: () => number } {
+  const pool = createMysqlPool(authCacheOptions(config).mysql as MysqlOptions);
   let queries = 0;
   pool.on('acquire', () => (queries += 1));
   pool.on('enqueue', () => (queries += 1));
@@ -49,37 +49,17 @@ function countedPool(options: AuthCacheOptions): { pool: Pool; count: () => numb
 }
 
 /**
- * authring's options for a phase: the config file's, with the phase's name added to the key
- * prefix (each phase starts cold) and the address table re-read every 500 ms, so that its
- * invalidation bound (watcher poll + address check, 0.6 s) is inside the 1 s the judge allows
- * (with the default 1000 ms it would be 1.1 s).
+ * An AuthCache for a phase, on a counted pool (the caller closes the pool after the cache): the
+ * config file's options, with the phase's name added to the key prefix (each phase starts cold)
+ * and the address table re-read every 500 ms, so that its invalidation bound (watcher poll +
+ * address check, 0.6 s) is inside the 1 s the judge allows (with the default 1000 ms it would be
+ * 1.1 s).
  */
-export function authringOptions(config: AuthringConfig, phase: Mode, pool: Pool): AuthCacheOptions {
-  const options = authCacheOptions(config);
-  return { ...options, mysql: pool, cache: { ...options.cache, keyPrefix: `${config.cache.keyPrefix}${phase}:`, addressCheckMs: 500 } };
-}
-
-/** An AuthCache for a phase, on a counted pool (the caller closes the pool after the cache). */
 export async function openAuthCache(config: AuthringConfig, phase: Mode): Promise<{ auth: AuthCache; pool: Pool; count: () => number }> {
-  const { pool, count } = countedPool(authCacheOptions(config));
-  return { auth: await AuthCache.create(authringOptions(config, phase, pool)), pool, count };
+  const { pool, count } = countedPool(config);
+  const options = authCacheOptions(config);
+  return { auth: await AuthCache.create({ ...options, mysql: pool, cache: { ...options.cache, keyPrefix: `${config.cache.keyPrefix}${phase}:`, addressCheckMs: 500 } }), pool, count };
 }
-
-/** The three questions as the SQL Kamailio's modules send when nothing caches (Kamailio's column names). */
-function questions(pool: Pool): { group: Question<boolean>; credentials: Question<string | undefined>; address: Question<boolean> } {
-  const rows = async (sql: string, params: (string | number)[]): Promise<RowDataPacket[]> => (await pool.query<RowDataPacket[]>(sql, params))[0];
-  return {
-    group: async (user, domain) => (await rows('SELECT grp FROM grp WHERE username = ? AND domain = ? AND grp = ?', [user, domain, ASKED_GROUP])).length > 0,
-    credentials: async (user, domain) => (await rows('SELECT ha1, ha1b FROM subscriber WHERE username = ? AND domain = ?', [user, domain]))[0]?.['ha1'] as string | undefined,
-    address: async (ip, port) => {
-      const table = await rows('SELECT grp, ip_addr, mask, port FROM address WHERE grp = ?', [1]);
-      return new AddressTable(table.map((r) => ({ group: Number(r['grp']), ip: String(r['ip_addr']), mask: Number(r['mask']), port: Number(r['port']), tag: null }))).allows(ip, 1, Number(port));
-    },
-  };
-}
-
-/** One question: (user, domain) or (ip, port). */
-type Question<T> = (a: string, b: string) => Promise<T>;
 
 /**
  * Kamailio's htable pattern: each node keeps its own answers (in shared memory, for all its
@@ -87,13 +67,13 @@ type Question<T> = (a: string, b: string) => Promise<T>;
  * (ht_cell_pkg_copy compares whole seconds, time(NULL)), and nothing else ever removes one. Workers
  * missing the same key each query MySQL: htable has no single flight.
  */
-function htable<T>(ttlS: number): (key: string, load: () => Promise<T>) => Promise<T> {
+function htable<T>(ttlS: number, load: (a: string, b: string) => Promise<T>): (a: string, b: string) => Promise<T> {
   const entries = new Map<string, { value: T; expires: number }>();
-  return async (key, load) => {
-    const now = Math.floor(Date.now() / 1000);
+  return async (a, b) => {
+    const key = `${a}\n${b}`;
     const entry = entries.get(key);
-    if (entry !== undefined && !(entry.expires < now)) return entry.value;
-    const value = await load();
+    if (entry !== undefined && !(entry.expires < Math.floor(Date.now() / 1000))) return entry.value;
+    const value = await load(a, b);
     entries.set(key, { value, expires: Math.floor(Date.now() / 1000) + ttlS });
     return value;
   };
@@ -102,34 +82,32 @@ function htable<T>(ttlS: number): (key: string, load: () => Promise<T>) => Promi
 /** Opens phase `mode`'s answerer from the cluster config file. */
 export async function openAnswerer(mode: Mode, configPath: string, htableTtlS: number): Promise<Answerer> {
   const config = await loadConfig(configPath);
+  if (UNAVAILABLE[mode] !== undefined) throw new Error(`phase ${mode}: ${UNAVAILABLE[mode]}`);
   if (mode === 'authring') {
     const { auth, pool, count } = await openAuthCache(config, mode);
-    const servers = (): number => auth.stats().memcached.servers.reduce((sum, s) => sum + s.requests, 0);
     let downs = 0;
     auth.cluster.on('server-down', () => (downs += 1));
     return {
-      ask: async (user, domain, ip, port) => ({
-        inGroup: await auth.isUserInGroup(user, domain, ASKED_GROUP),
-        ha1: (await auth.getCredentials(user, domain))?.ha1,
-        allowed: await auth.allowAddress(ip, 1, port),
-      }),
+      ask: async (user, domain, ip, port) => ({ inGroup: await auth.isUserInGroup(user, domain, ASKED_GROUP), ha1: (await auth.getCredentials(user, domain))?.ha1, allowed: await auth.allowAddress(ip, 1, port) }),
       sqlQueries: count,
-      memcachedRequests: servers,
+      memcachedRequests: () => auth.stats().memcached.servers.reduce((sum, s) => sum + s.requests, 0),
       serversMarkedDown: () => downs,
       close: async () => { await auth.close(); await pool.end(); },
     };
   }
-  if (UNAVAILABLE[mode] !== undefined) throw new Error(`phase ${mode}: ${UNAVAILABLE[mode]}`);
-  const { pool, count } = countedPool(authCacheOptions(config));
-  let { group, credentials, address } = questions(pool);
-  if (mode === 'htable') {
-    // One table per question, as an operator's route script keeps them.
-    const [g, c, a] = [htable<boolean>(htableTtlS), htable<string | undefined>(htableTtlS), htable<boolean>(htableTtlS)];
-    const [group0, credentials0, address0] = [group, credentials, address];
-    group = (user, domain) => g(`${user}@${domain}`, () => group0(user, domain));
-    credentials = (user, domain) => c(`${user}@${domain}`, () => credentials0(user, domain));
-    address = (ip, port) => a(`${ip}:${port}`, () => address0(ip, port));
-  }
+  // The SQL Kamailio's modules send when nothing caches (Kamailio's column names).
+  const { pool, count } = countedPool(config);
+  const rows = async (sql: string, params: (string | number)[]): Promise<RowDataPacket[]> => (await pool.query<RowDataPacket[]>(sql, params))[0];
+  const questions = {
+    group: async (user: string, domain: string) => (await rows('SELECT grp FROM grp WHERE username = ? AND domain = ? AND grp = ?', [user, domain, ASKED_GROUP])).length > 0,
+    credentials: async (user: string, domain: string) => (await rows('SELECT ha1, ha1b FROM subscriber WHERE username = ? AND domain = ?', [user, domain]))[0]?.['ha1'] as string | undefined,
+    address: async (ip: string, port: string) => {
+      const table = await rows('SELECT grp, ip_addr, mask, port FROM address WHERE grp = ?', [1]);
+      return new AddressTable(table.map((r) => ({ group: Number(r['grp']), ip: String(r['ip_addr']), mask: Number(r['mask']), port: Number(r['port']), tag: null }))).allows(ip, 1, Number(port));
+    },
+  };
+  // One table per question, as an operator's route script keeps them.
+  const { group, credentials, address } = mode === 'htable' ? { group: htable(htableTtlS, questions.group), credentials: htable(htableTtlS, questions.credentials), address: htable(htableTtlS, questions.address) } : questions;
   return {
     ask: async (user, domain, ip, port) => ({ inGroup: await group(user, domain), ha1: await credentials(user, domain), allowed: await address(ip, String(port)) }),
     sqlQueries: count,

@@ -8,17 +8,18 @@
  * starts from the same database and, with the same seed, applies the same changes.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Connection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { isEntry, parentChannel, type ParentChannel } from '../tools/child-process.js';
 import { randomIndex, seededRandom } from '../tools/random.js';
-import { runChild } from './children.js';
 import { credentialsTag } from './node.js';
 import { ASKED_GROUP, ha1Of, hasPbx, initialAddresses, passwordOf, pbxRow, PBX_HOSTS, Population, type Person } from './population.js';
-import { connect, insertAddresses, insertPeople, type MysqlLogin } from './setup.js';
+import { insertAddresses, insertPeople } from './setup.js';
 import { popular } from './workload.js';
 
 /** What the parent passes. */
 export interface ChurnInput {
-  readonly login: MysqlLogin;
+  /** The demo database's `mysql://` URL. */
+  readonly url: string;
   readonly population: { readonly size: number; readonly seed: number };
   /** Changes per second. */
   readonly rate: number;
@@ -43,11 +44,12 @@ export interface Change {
 /** One SQL statement and its parameters. */
 type Statement = readonly [string, (string | number | null)[]];
 
-runChild<ChurnInput, Change[]>(import.meta.url, async (input, control) => {
+/** Changes the database from `go` until `stop`; run when this file is the forked process. */
+async function provision({ input, ...parent }: ParentChannel<ChurnInput>): Promise<Change[]> {
   const population = new Population(input.population.size, input.population.seed);
   const random = seededRandom(input.seed);
   const hot = popular(population, input.zipf);
-  const db = await connect(input.login, input.login.database);
+  const db = await createConnection({ uri: input.url, multipleStatements: true, charset: 'utf8mb4' });
   const exists = new Map<number, boolean>();
   const inGroup = new Map<number, boolean>();
   const version = new Map<number, number>();
@@ -60,7 +62,7 @@ runChild<ChurnInput, Change[]>(import.meta.url, async (input, control) => {
   /** Runs statements as one transaction; returns when it was sent and committed. */
   const commit = async (statements: readonly Statement[]): Promise<{ n: number; sentAt: number; at: number }> => {
     const sentAt = Date.now();
-    await (statements.length > 1 ? inTransaction(db, statements) : db.query(statements[0]?.[0] ?? '', statements[0]?.[1]));
+    await transaction(db, statements);
     return { n: count++, sentAt, at: Date.now() };
   };
   const change = async (): Promise<void> => {
@@ -106,31 +108,34 @@ runChild<ChurnInput, Change[]>(import.meta.url, async (input, control) => {
   };
 
   try {
-    const startAt = await control.ready();
+    await parent.send({ type: 'ready' });
+    const { at: startAt } = await parent.next<{ type: 'go'; at: number }>('go');
     let stopped = false;
-    void control.stopped.then(() => (stopped = true));
+    void parent.next('stop').then(() => (stopped = true));
     for (let n = 0; !stopped; n += 1) {
       await sleep(Math.max(0, startAt + (n * 1000) / input.rate - Date.now()));
       if (stopped) break;
       await change();
-      control.progress(count);
+      void parent.send({ type: 'progress', changes: count });
     }
     await restore(db, population, [...new Set([...exists.keys(), ...inGroup.keys(), ...version.keys()])]);
     return changes;
   } finally {
     await db.end();
   }
-});
+}
 
-async function inTransaction(db: Connection, statements: readonly Statement[]): Promise<void> {
-  await db.beginTransaction();
-  try {
-    for (const [sql, params] of statements) await db.query(sql, params);
-    await db.commit();
-  } catch (error) {
-    await db.rollback();
-    throw error;
-  }
+if (isEntry(import.meta.url)) {
+  const channel = parentChannel<ChurnInput>();
+  const changes = await provision(channel);
+  await channel.send({ type: 'result', changes });
+  process.exit(0);
+}
+
+/** Runs statements in one round trip, as one transaction when there are several (a failure ends the churn). */
+async function transaction(db: Connection, statements: readonly Statement[]): Promise<void> {
+  const sql = statements.map(([text]) => text).join('; ');
+  await db.query(statements.length > 1 ? `START TRANSACTION; ${sql}; COMMIT` : sql, statements.flatMap(([, params]) => params));
 }
 
 /** Puts the people it touched and the address table back as the demo created them. */
@@ -139,7 +144,7 @@ async function restore(db: Connection, population: Population, touched: readonly
     const batch = touched.slice(at, at + 500);
     const names = batch.map((i) => population.person(i)).flatMap((p) => [p.user, p.domain]);
     const where = `(username, domain) IN (${batch.map(() => '(?, ?)').join(', ')})`;
-    await inTransaction(db, [[`DELETE FROM grp WHERE ${where}`, names], [`DELETE FROM subscriber WHERE ${where}`, names]]);
+    await transaction(db, [[`DELETE FROM grp WHERE ${where}`, names], [`DELETE FROM subscriber WHERE ${where}`, names]]);
     await insertPeople(db, population, batch.filter((i) => population.existsAtStart(i)));
   }
   await db.query("DELETE FROM address WHERE grp = 1 AND mask = 32 AND ip_addr LIKE '198.51.100.%'");

@@ -9,81 +9,71 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { findKamailioSchemaFiles, KAMAILIO_SCHEMA_HINT } from '../tools/kamailio-schema.js';
+import { benchServers } from '../bench/config.js';
+import { mysqlUrl } from '../test/helpers/services.js';
+import { canConnect } from '../tools/tcp.js';
 import { UNAVAILABLE } from './answerers.js';
-import { killChildren } from './children.js';
 import { demoHtml } from './html.js';
 import { judge } from './judge.js';
-import { parseOptions, USAGE, type DemoOptions } from './options.js';
+import { parseOptions, type DemoOptions } from './options.js';
 import { runPhase, workloadOf, type PhaseSetup } from './phase.js';
 import { Population } from './population.js';
 import { formatReport, summarize, unavailable, type PhaseOutcome } from './report.js';
-import { createDatabase, DEMO_DATABASE, demoServices, SERVICES_DIR, unreachable, writeConfig } from './setup.js';
+import { createDemoDatabase, SERVICES_DIR, writeConfig } from './setup.js';
 import { buildWorkload } from './workload.js';
 
 const SEED = 0x5eed_2024;
 const say = (line = ''): boolean => process.stderr.write(`${line}\n`);
 
 async function main(options: DemoOptions): Promise<number> {
-  const schemaFiles = findKamailioSchemaFiles();
-  if (schemaFiles === undefined) return fail(`${KAMAILIO_SCHEMA_HINT}.`);
-  const services = demoServices();
-  const down = await unreachable(services);
-  if (down.length > 0) return fail(`not reachable: ${down.join(', ')}. Start them with \`npm run services\` (npm run demo does it for you).`);
+  const mysql = new URL(mysqlUrl());
+  const services = [`${mysql.hostname}:${mysql.port || 3306}`, ...benchServers()];
+  const up = await Promise.all(services.map((s) => canConnect(s.split(':')[0] ?? '', Number(s.split(':')[1]), 2000)));
+  const down = services.filter((_, i) => !up[i]);
+  if (down.length > 0) return fail(`not reachable: ${down.join(', ')} (MariaDB, memcached). Start them with \`npm run services\` (npm run demo does it for you).`);
 
   const population = new Population(options.subscribers, SEED);
   say(`authring demo: ${options.nodes} proxy nodes, ${options.subscribers.toLocaleString('en-US')} subscribers, ${options.rate} SIP requests/s per node, ${options.churn} provisioning changes/s`);
-  const bar = (label: string, total: number, unit: string): SingleBar => {
-    const progress = new SingleBar({ stream: process.stderr, format: `  ${label.padEnd(15)} [{bar}] {value}/{total} ${unit}{extra}`, noTTYOutput: true, notTTYSchedule: 5000, hideCursor: true, barsize: 24 });
-    progress.start(total, 0, { extra: '' });
-    return progress;
-  };
   const filling = bar('database', population.size, 'subscribers');
-  const rows = await createDatabase(services.mysql, schemaFiles, population, (done) => filling.update(done));
+  const { db, groupRows, addressRows } = await createDemoDatabase(population, (done) => filling.update(done));
   filling.stop();
-  say(`  ${DEMO_DATABASE}: Kamailio's schema (kamailio-mysql-modules), ${population.size.toLocaleString('en-US')} subscribers, ${rows.groupRows.toLocaleString('en-US')} grp rows, ${rows.addressRows} address rows, authring's change log triggers`);
-  const setup: PhaseSetup = {
-    configPath: await writeConfig(services),
-    login: { ...services.mysql, database: DEMO_DATABASE },
-    population: { size: population.size, seed: SEED },
-    nodes: options.nodes,
-    requests: options.requests,
-    rate: options.rate,
-    concurrency: options.concurrency,
-    zipf: options.zipf,
-    churn: options.churn,
-    htableTtlS: options.htableTtl,
-    seed: SEED,
-  };
-  const workloads = Array.from({ length: options.nodes }, (_, node) => buildWorkload(population, workloadOf(setup, node)));
-  const total = workloads.reduce((sum, w) => sum + w.who.length, 0);
-
-  const phases: PhaseOutcome[] = [];
-  for (const mode of options.phases) {
-    if (UNAVAILABLE[mode] !== undefined) {
-      say(`  ${mode.padEnd(15)} not available: ${UNAVAILABLE[mode]}`);
-      phases.push(unavailable(mode));
-      continue;
+  say(`  ${db.name}: Kamailio's schema (kamailio-mysql-modules), ${population.size.toLocaleString('en-US')} subscribers, ${groupRows.toLocaleString('en-US')} grp rows, ${addressRows} address rows, authring's change log triggers`);
+  try {
+    const setup: PhaseSetup = { ...options, configPath: await writeConfig(db, benchServers()), db, population: { size: population.size, seed: SEED }, seed: SEED };
+    const workloads = Array.from({ length: options.nodes }, (_, node) => buildWorkload(population, workloadOf(setup, node)));
+    const total = workloads.reduce((sum, w) => sum + w.who.length, 0);
+    const phases: PhaseOutcome[] = [];
+    for (const mode of options.phases) {
+      if (UNAVAILABLE[mode] !== undefined) {
+        say(`  ${mode.padEnd(15)} not available: ${UNAVAILABLE[mode]}`);
+        phases.push(unavailable(mode));
+        continue;
+      }
+      const progress = bar(mode, total, 'requests');
+      const run = await runPhase(setup, mode, (p) => progress.update(p.requests, { extra: ` | ${p.sql.toLocaleString('en-US')} SQL | ${p.changes} changes` }));
+      progress.update(total);
+      progress.stop();
+      phases.push(summarize(run, judge(population, workloads.map((workload, node) => ({ workload, records: run.nodes[node]?.records ?? new Float64Array() })), run.changes)));
     }
-    const progress = bar(mode, total, 'requests');
-    const run = await runPhase(setup, mode, (p) => progress.update(p.requests, { extra: ` | ${p.sql.toLocaleString('en-US')} SQL | ${p.changes} changes` }));
-    progress.update(total);
-    progress.stop();
-    phases.push(summarize(run, judge(population, workloads.map((workload, node) => ({ workload, records: run.nodes[node]?.records ?? new Float64Array() })), run.changes)));
+    const setupLine =
+      `${options.nodes} proxy nodes, each replaying about ${Math.round(total / options.nodes).toLocaleString('en-US')} SIP requests at ${options.rate}/s ` +
+      `(a warm-up pass over its share of ${population.people.toLocaleString('en-US')} names, then ${options.requests.toLocaleString('en-US')} Zipf-skewed requests, exponent ${options.zipf}), ` +
+      `${options.concurrency} in flight; ${options.churn} provisioning changes/s by a separate process; htable autoexpire ${options.htableTtl} s.`;
+    await mkdir(path.dirname(options.report), { recursive: true });
+    await writeFile(options.report, await demoHtml(phases, setupLine, Math.max(...workloads.map((w) => w.warmup)) / options.rate, options.report));
+    if (options.json) process.stdout.write(`${JSON.stringify({ phases: phases.map((p) => p.report), report: options.report }, null, 2)}\n`);
+    else process.stdout.write(`\n${setupLine}\n\n${formatReport(phases, options.report)}\n`);
+    const stale = phases.find((p) => p.report.name === 'authring')?.report.staleAnswers ?? 0;
+    return stale > 0 ? fail(`authring served ${stale} stale answers`) : 0;
+  } finally {
+    await db.drop();
   }
+}
 
-  const warmupEndsS = Math.max(...workloads.map((w) => w.warmup)) / options.rate;
-  const setupLine =
-    `${options.nodes} proxy nodes, each replaying about ${Math.round(total / options.nodes).toLocaleString('en-US')} SIP requests at ${options.rate}/s ` +
-    `(a warm-up pass over its share of ${population.people.toLocaleString('en-US')} names, then ${options.requests.toLocaleString('en-US')} Zipf-skewed requests, exponent ${options.zipf}), ` +
-    `${options.concurrency} in flight; ${options.churn} provisioning changes/s by a separate process; htable autoexpire ${options.htableTtl} s.`;
-  await mkdir(path.dirname(options.report), { recursive: true });
-  await writeFile(options.report, await demoHtml(phases, setupLine, warmupEndsS, options.report));
-  if (options.json) process.stdout.write(`${JSON.stringify({ phases: phases.map((p) => p.report), report: options.report }, null, 2)}\n`);
-  else process.stdout.write(`\n${setupLine}\n\n${formatReport(phases, options.report)}\n`);
-  const authring = phases.find((p) => p.report.name === 'authring')?.report;
-  if ((authring?.staleAnswers ?? 0) > 0) return fail(`authring served ${authring?.staleAnswers} stale answers`);
-  return 0;
+function bar(label: string, total: number, unit: string): SingleBar {
+  const progress = new SingleBar({ stream: process.stderr, format: `  ${label.padEnd(15)} [{bar}] {value}/{total} ${unit}{extra}`, noTTYOutput: true, notTTYSchedule: 5000, hideCursor: true, barsize: 24 });
+  progress.start(total, 0, { extra: '' });
+  return progress;
 }
 
 function fail(message: string): number {
@@ -91,27 +81,13 @@ function fail(message: string): number {
   return 1;
 }
 
-let parsed: DemoOptions | 'help';
-try {
-  parsed = parseOptions(process.argv.slice(2), path.join(SERVICES_DIR, 'demo-report.html'));
-} catch (error) {
-  say(`demo: ${(error as Error).message} (see --help)`);
-  process.exit(2);
-}
-if (parsed === 'help') {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killChildren();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  });
-}
-main(parsed).then(
+// The children are SIGKILLed when this process exits (tools/child-process.ts).
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+if (process.env.AUTHRING_MARIADB_PORT) process.env.AUTHRING_TEST_MYSQL_URL ??= `mysql://authring:authring@127.0.0.1:${process.env.AUTHRING_MARIADB_PORT}`;
+main(parseOptions(process.argv.slice(2), path.join(SERVICES_DIR, 'demo-report.html'))).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
-    killChildren();
     say(`demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);
   },

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openAnswerer, type Mode } from './answerers.js';
-import { runChild } from './children.js';
+import { isEntry, parentChannel, type ParentChannel } from '../tools/child-process.js';
 import { Population } from './population.js';
 import { buildWorkload, type WorkloadSpec } from './workload.js';
 
@@ -56,12 +56,14 @@ export function credentialsTag(ha1: string | undefined): number {
   return ha1 === undefined ? -1 : Number.parseInt(ha1.slice(0, 8), 16);
 }
 
-runChild<NodeInput, NodeResult>(import.meta.url, async (input, control) => {
+/** Replays the workload; run when this file is the forked process. */
+async function replay({ input, ...parent }: ParentChannel<NodeInput>): Promise<NodeResult> {
   const population = new Population(input.population.size, input.population.seed);
   const { who, port, warmup } = buildWorkload(population, input.workload);
   const answerer = await openAnswerer(input.mode, input.configPath, input.htableTtlS);
   try {
-    const startAt = await control.ready();
+    await parent.send({ type: 'ready' });
+    const { at: startAt } = await parent.next<{ type: 'go'; at: number }>('go');
     await sleep(Math.max(0, startAt - Date.now()));
     const base = { sql: answerer.sqlQueries(), memcached: answerer.memcachedRequests() };
     const counters = (requests: number): NodeCounters => ({ requests, sql: answerer.sqlQueries() - base.sql, memcached: answerer.memcachedRequests() - base.memcached });
@@ -73,7 +75,7 @@ runChild<NodeInput, NodeResult>(import.meta.url, async (input, control) => {
     const ticker = setInterval(() => {
       const now = counters(done);
       series.push(Math.round((Date.now() - startAt) / 100) / 10, now.requests, now.sql, now.memcached);
-      control.progress(now);
+      void parent.send({ type: 'progress', ...now });
     }, 1000);
     const worker = async (): Promise<void> => {
       for (let i = next++; i < who.length; i = next++) {
@@ -106,4 +108,11 @@ runChild<NodeInput, NodeResult>(import.meta.url, async (input, control) => {
   } finally {
     await answerer.close();
   }
-});
+}
+
+if (isEntry(import.meta.url)) {
+  const channel = parentChannel<NodeInput>();
+  const result = await replay(channel);
+  await channel.send({ type: 'result', ...result });
+  process.exit(0);
+}

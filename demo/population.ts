@@ -4,8 +4,8 @@
  * them around or building them all. Addresses are loopback and documentation ranges only (127/8,
  * 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32): inert data nothing connects to.
  */
-import { createHash } from 'node:crypto';
 import type { AddressRow } from '../src/index.js';
+import { digestHa1 } from '../test/helpers/kamailio-db.js';
 import { randomIndex, seededRandom } from '../tools/random.js';
 
 /** The SIP domains subscribers are spread over (RFC 2606 names). */
@@ -76,8 +76,7 @@ export function passwordOf(i: number, version: number): string {
 
 /** `ha1` (md5 of user:domain:password) and `ha1b` (md5 of user@domain:domain:password), as auth_db reads them. */
 export function ha1Of(user: string, domain: string, password: string): { ha1: string; ha1b: string } {
-  const md5 = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');
-  return { ha1: md5(`${user}:${domain}:${password}`), ha1b: md5(`${user}@${domain}:${domain}:${password}`) };
+  return { ha1: digestHa1(user, domain, password), ha1b: digestHa1(`${user}@${domain}`, domain, password) };
 }
 
 /** Where a person's requests come from: some addresses are in the table, some are not. */

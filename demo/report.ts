@@ -10,10 +10,7 @@ import { RECORD } from './node.js';
 import type { PhaseRun } from './phase.js';
 
 /** A `{ warmup, steady }` pair: the first pass over the population, and what follows it. */
-export interface Split {
-  readonly warmup: number;
-  readonly steady: number;
-}
+export type Split = Readonly<Record<'warmup' | 'steady', number>>;
 
 /** One phase in `--json`. */
 export interface PhaseReport {
@@ -29,22 +26,12 @@ export interface PhaseReport {
   readonly worstRevocationMs: number | null;
 }
 
-/** What the console and HTML report add to a phase that ran. */
-export interface PhaseDetails {
-  readonly run: PhaseRun;
-  readonly verdict: Verdict;
-  /** Per-request latency (its three lookups), in ms. */
-  readonly latency: { readonly p50: number; readonly p90: number; readonly p99: number; readonly p999: number; readonly max: number };
-  readonly memcachedPerRequest: number;
-  readonly errors: number;
-  readonly firstError?: string;
-}
-
-/** A phase's summary, and its details when it ran. */
+/** A phase's summary, and when it ran what the console and HTML report add (latency per request, its three lookups, in ms). */
 export interface PhaseOutcome {
   readonly report: PhaseReport;
-  readonly details?: PhaseDetails;
+  readonly details?: { run: PhaseRun; verdict: Verdict; latency: Record<'p50' | 'p90' | 'p99' | 'p999' | 'max', number>; memcachedPerRequest: number; errors: number; firstError?: string };
 }
+type PhaseDetails = NonNullable<PhaseOutcome['details']>;
 
 /** The phase that cannot run yet. */
 export function unavailable(name: Mode): PhaseOutcome {
@@ -56,7 +43,6 @@ export function summarize(run: PhaseRun, verdict: Verdict): PhaseOutcome {
   const total = (pick: (n: PhaseRun['nodes'][number]) => number): number => run.nodes.reduce((sum, n) => sum + pick(n), 0);
   const requests = { warmup: total((n) => n.warm.requests), steady: total((n) => n.total.requests - n.warm.requests) };
   const latencies = new Float64Array(run.nodes.flatMap((n) => Array.from({ length: n.records.length / RECORD.stride }, (_, i) => n.records[i * RECORD.stride + RECORD.latencyMs] ?? 0))).sort();
-  const at = (q: number): number => percentile(latencies, q);
   const firstError = run.nodes.find((n) => n.firstError !== undefined)?.firstError;
   return {
     report: {
@@ -71,7 +57,7 @@ export function summarize(run: PhaseRun, verdict: Verdict): PhaseOutcome {
     details: {
       run,
       verdict,
-      latency: { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: at(1) },
+      latency: { p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p99: percentile(latencies, 0.99), p999: percentile(latencies, 0.999), max: percentile(latencies, 1) },
       memcachedPerRequest: total((n) => n.total.memcached) / Math.max(1, requests.warmup + requests.steady),
       errors: total((n) => n.errors),
       ...(firstError === undefined ? {} : { firstError }),

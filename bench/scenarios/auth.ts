@@ -1,7 +1,7 @@
 import { createPool, type RowDataPacket } from 'mysql2/promise';
 import { Population } from '../../demo/population.js';
-import { connect, demoServices, insertPeople } from '../../demo/setup.js';
-import { findKamailioSchemaFiles, KAMAILIO_SCHEMA_HINT, loadKamailioSchema } from '../../tools/kamailio-schema.js';
+import { insertPeople } from '../../demo/setup.js';
+import { createKamailioDatabase } from '../../test/helpers/kamailio-db.js';
 import { clusterClient, memcacheClient, memjsClient, preload, type BenchClient } from '../clients.js';
 import { interleave, pool, type Contender, type Measurement } from '../harness.js';
 import { rate, ratio, us, type Scenario, type ScenarioResult, type TableRow } from '../scenario.js';
@@ -9,7 +9,6 @@ import { library } from '../subject.js';
 
 const CONCURRENCIES = [1, 16, 256] as const;
 const SUBSCRIBERS = 1000;
-const DATABASE = 'authring_bench';
 const DEFAULT_ROUNDS = 8;
 const SLICE_MS = 250;
 
@@ -24,22 +23,16 @@ export const scenario: Scenario = {
     `answered from memcached (warm; its local tier is off: it does not exist yet), against the raw cost of one memcached get ` +
     `of a preloaded key of the same size (MemcacheCluster.get, raw memjs, memcache-client) and against the indexed query ` +
     `Kamailio's auth_db sends without a cache (mysql2, a pool of 10 as AuthCache uses). ${SUBSCRIBERS.toLocaleString('en-US')} ` +
-    `subscribers in a database with Kamailio's schema (\`${DATABASE}\`, recreated), each looked up in turn. Rounds of one ` +
+    `subscribers in a throwaway database with Kamailio's schema, each looked up in turn. Rounds of one ` +
     `${SLICE_MS} ms slice per contender in rotating order, pooled.`,
   async run({ servers, rounds, log }): Promise<ScenarioResult> {
-    const login = demoServices().mysql;
-    const schema = findKamailioSchemaFiles();
-    if (schema === undefined) throw new Error(KAMAILIO_SCHEMA_HINT);
     const population = new Population(SUBSCRIBERS, 0xbe_7c);
-    const db = await connect(login);
-    await db.query(`DROP DATABASE IF EXISTS ${DATABASE}; CREATE DATABASE ${DATABASE}; USE ${DATABASE}`);
-    await loadKamailioSchema(db, schema, DATABASE);
+    const db = await createKamailioDatabase();
     await insertPeople(db, population, Array.from({ length: SUBSCRIBERS }, (_, i) => i));
-    await db.end();
     const people = Array.from({ length: SUBSCRIBERS }, (_, i) => population.person(i));
-    const sql = createPool({ ...login, database: DATABASE, connectionLimit: 10, charset: 'utf8mb4' });
+    const sql = createPool({ uri: db.url, connectionLimit: 10, charset: 'utf8mb4' });
     // Generous deadlines, like clusterClient's: a stall of the shared machine must not end the run.
-    const auth = await library.AuthCache.create({ memcached: { servers, timeoutMs: 5000 }, mysql: { ...login, database: DATABASE }, cache: { keyPrefix: `bench-auth-${Date.now()}:`, deadlineMs: 5000, cacheTimeoutMs: 5000 } });
+    const auth = await library.AuthCache.create({ memcached: { servers, timeoutMs: 5000 }, mysql: { uri: db.url }, cache: { keyPrefix: `bench-auth-${Date.now()}:`, deadlineMs: 5000, cacheTimeoutMs: 5000 } });
     const clients: BenchClient[] = [clusterClient(servers), memjsClient(servers), memcacheClient(servers)];
     try {
       for (const p of people) if ((await auth.getCredentials(p.user, p.domain)) === undefined) throw new Error(`no credentials for ${p.user}`);
@@ -65,6 +58,7 @@ export const scenario: Scenario = {
       await auth.close();
       await sql.end();
       for (const c of clients) c.close();
+      await db.drop();
     }
   },
 };

@@ -1,8 +1,7 @@
 import { Population } from '../../demo/population.js';
 import { runPhase, type PhaseSetup } from '../../demo/phase.js';
-import { createDatabase, DEMO_DATABASE, demoServices, writeConfig } from '../../demo/setup.js';
+import { createDemoDatabase, writeConfig } from '../../demo/setup.js';
 import type { Mode } from '../../demo/answerers.js';
-import { findKamailioSchemaFiles, KAMAILIO_SCHEMA_HINT } from '../../tools/kamailio-schema.js';
 import type { Scenario, ScenarioResult, TableRow } from '../scenario.js';
 
 const NODES = [1, 2, 4, 8] as const;
@@ -23,44 +22,45 @@ export const scenario: Scenario = {
     `pass over everyone then ${STEADY_REQUESTS.toLocaleString('en-US')} Zipf-skewed requests, with the demo's provisioning churn ` +
     `(5 changes/s). SQL queries per second the nodes sent to MySQL, over the whole run and in the steady state after the warm-up ` +
     `pass: without a cache, with a per-node htable (autoexpire 10 s), and with authring (whose change watcher adds its own ` +
-    `polls, about 10/s, shown apart). Recreates the demo database \`${DEMO_DATABASE}\`.`,
-  async run({ log }): Promise<ScenarioResult> {
-    const schema = findKamailioSchemaFiles();
-    if (schema === undefined) throw new Error(KAMAILIO_SCHEMA_HINT);
-    const services = demoServices();
+    `polls, about 10/s, shown apart), on a throwaway database made as the demo makes its own.`,
+  async run({ servers, log }): Promise<ScenarioResult> {
     const population = new Population(SUBSCRIBERS, SEED);
-    await createDatabase(services.mysql, schema, population, () => undefined);
-    const configPath = await writeConfig(services);
+    const { db } = await createDemoDatabase(population, () => undefined);
+    const configPath = await writeConfig(db, servers);
     const rows: TableRow[] = [];
     const points: { nodes: number; phase: string; value: number }[] = [];
-    for (const nodes of NODES) {
-      const setup: PhaseSetup = {
-        configPath,
-        login: { ...services.mysql, database: DEMO_DATABASE },
-        population: { size: SUBSCRIBERS, seed: SEED },
-        nodes,
-        requests: Math.ceil(STEADY_REQUESTS / nodes),
-        rate: RATE / nodes,
-        concurrency: 16,
-        zipf: 1,
-        churn: 5,
-        htableTtlS: 10,
-        seed: SEED,
-      };
-      const row = [String(nodes)];
-      for (const mode of MODES) {
-        const run = await runPhase(setup, mode, () => undefined);
-        const seconds = (run.endAt - run.startAt) / 1000;
-        const warmEnd = Math.max(...run.nodes.map((n) => n.warm.requests)) / setup.rate;
-        const sql = run.nodes.reduce((sum, n) => sum + n.total.sql, 0);
-        const steady = run.nodes.reduce((sum, n) => sum + n.total.sql - n.warm.sql, 0);
-        const [whole, steadyRate] = [sql / seconds, steady / Math.max(1, seconds - warmEnd)];
-        row.push(whole.toFixed(0), steadyRate.toFixed(1));
-        if (mode === 'authring') row.push((run.watcherQueries / seconds).toFixed(1));
-        points.push({ nodes, phase: `${mode}, steady state`, value: steadyRate });
-        log(`  ${nodes} node(s), ${mode}: ${whole.toFixed(0)} SQL queries/s over ${seconds.toFixed(1)} s, ${steadyRate.toFixed(1)}/s in the steady state`);
+    try {
+      for (const nodes of NODES) {
+        const setup: PhaseSetup = {
+          configPath,
+          db,
+          population: { size: SUBSCRIBERS, seed: SEED },
+          nodes,
+          requests: Math.ceil(STEADY_REQUESTS / nodes),
+          rate: RATE / nodes,
+          concurrency: 16,
+          zipf: 1,
+          churn: 5,
+          htableTtl: 10,
+          seed: SEED,
+        };
+        const row = [String(nodes)];
+        for (const mode of MODES) {
+          const run = await runPhase(setup, mode, () => undefined);
+          const seconds = (run.endAt - run.startAt) / 1000;
+          const warmEnd = Math.max(...run.nodes.map((n) => n.warm.requests)) / setup.rate;
+          const sql = run.nodes.reduce((sum, n) => sum + n.total.sql, 0);
+          const steady = run.nodes.reduce((sum, n) => sum + n.total.sql - n.warm.sql, 0);
+          const [whole, steadyRate] = [sql / seconds, steady / Math.max(1, seconds - warmEnd)];
+          row.push(whole.toFixed(0), steadyRate.toFixed(1));
+          if (mode === 'authring') row.push((run.watcherQueries / seconds).toFixed(1));
+          points.push({ nodes, phase: `${mode}, steady state`, value: steadyRate });
+          log(`  ${nodes} node(s), ${mode}: ${whole.toFixed(0)} SQL queries/s over ${seconds.toFixed(1)} s, ${steadyRate.toFixed(1)}/s in the steady state`);
+        }
+        rows.push(row);
       }
-      rows.push(row);
+    } finally {
+      await db.drop();
     }
     return {
       tables: [{ title: `SQL queries per second reaching MySQL, ${RATE} SIP requests/s in all`, headers: ['Proxy nodes', 'no cache: run', 'steady', 'htable: run', 'steady', 'authring: run', 'steady', 'watcher polls'], rows }],

@@ -1,15 +1,15 @@
 /**
  * One soak node: a `ProxyNode` from the cluster config file asking group, credentials and address
  * questions back to back (Zipf-skewed users), sampling its own heap, RSS, descriptors, sockets and
- * timers as it goes. Driven by the soak runner through stdin (one JSON command a line) and
- * reporting on stdout (one JSON object a line). Run with `node --expose-gc --import tsx`.
+ * timers as it goes. Forked by the soak runner with `--expose-gc` (tools/child-process.ts): told
+ * `go`, `verify` and `close`, it reports `ready`, `sample`, `finished`, `verified` and `closed`.
  */
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { AuthringError } from '../../src/errors.js';
 import { ProxyNode } from '../../src/runtime/proxy-node.js';
+import { parentChannel } from '../../tools/child-process.js';
 import { seededRandom, randomIndex, ZipfSampler } from '../../tools/random.js';
 import { ADDRESS_GROUP, DOMAIN, HOSTS, hostAddress, userName } from './population.js';
 
@@ -45,10 +45,9 @@ export interface Sample {
   readonly timers: number;
 }
 
-const config = JSON.parse(process.argv[2] ?? '{}') as NodeConfig;
-const say = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ node: config.id, ...line })}\n`);
-const commands = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-const next = async (): Promise<Record<string, string>> => JSON.parse(String((await commands.next()).value ?? '{}')) as Record<string, string>;
+const parent = parentChannel<NodeConfig>();
+const config = parent.input;
+const say = (line: { type: string } & Record<string, unknown>): Promise<void> => parent.send({ node: config.id, ...line });
 
 const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
 function resources(): { sockets: number; timers: number } {
@@ -59,8 +58,8 @@ function resources(): { sockets: number; timers: number } {
 const node = await ProxyNode.start({ configPath: config.configPath, watch: false, changeWatcher: config.watcher ? { intervalMs: 100 } : false });
 const errors: Record<string, number> = {};
 node.on('config-error', (error) => (errors[`watcher ${error.code}`] = (errors[`watcher ${error.code}`] ?? 0) + 1));
-say({ type: 'ready' });
-await next();
+await say({ type: 'ready' });
+await parent.next('go');
 
 const random = seededRandom(1000 + config.id);
 const zipf = new ZipfSampler(config.users, 1);
@@ -72,7 +71,7 @@ const sample = (): void => {
   const memory = process.memoryUsage();
   const { sockets, timers } = resources();
   const line: Sample = { type: 'sample', node: config.id, t: performance.now() - started, done, heapUsed: memory.heapUsed, rss: memory.rss, fds: readdirSync('/proc/self/fd').length, sockets, timers: timers - 1 };
-  say({ ...line });
+  void say({ ...line });
 };
 const sampler = setInterval(sample, config.sampleMs);
 sample();
@@ -101,12 +100,12 @@ await Promise.all(
 );
 clearInterval(sampler);
 sample();
-say({ type: 'finished', elapsedMs: performance.now() - started, done, errors, counters: { ...node.auth.engine.counters } });
+void say({ type: 'finished', elapsedMs: performance.now() - started, done, errors, counters: { ...node.auth.engine.counters } });
 
 // After the churn has stopped and the watcher has caught up: every answer about a changed user
 // must be MySQL's own.
-const verify = await next();
-const churned = JSON.parse(await readFile(verify['file'] ?? '', 'utf8')) as number[];
+const verify = await parent.next<{ file: string }>('verify');
+const churned = JSON.parse(await readFile(verify.file, 'utf8')) as number[];
 const truth = await createConnection({ uri: config.mysqlUrl });
 let stale = 0;
 for (const i of churned) {
@@ -117,12 +116,14 @@ for (const i of churned) {
   if ((await node.auth.getCredentials(user, DOMAIN))?.ha1 !== subscriber[0]?.['ha1']) stale += 1;
 }
 await truth.end();
-say({ type: 'verified', checked: churned.length * 2, stale });
+void say({ type: 'verified', checked: churned.length * 2, stale });
 
-await next();
+await parent.next('close');
 await node.close();
 // Give closed sockets their close callbacks, then look: nothing of authring's may be left.
 await new Promise((resolve) => setImmediate(resolve));
 await new Promise((resolve) => setTimeout(resolve, 100));
 collect();
-say({ type: 'closed', ...resources(), fds: readdirSync('/proc/self/fd').length, heapUsed: process.memoryUsage().heapUsed });
+await say({ type: 'closed', ...resources(), fds: readdirSync('/proc/self/fd').length, heapUsed: process.memoryUsage().heapUsed });
+// With the channel closed too, nothing of authring's may keep the process alive: it must exit by itself.
+parent.close();

@@ -19,9 +19,10 @@ import { installTriggers } from '../../src/invalidation/triggers.js';
 import { removeOnExit } from '../../test/helpers/exit-cleanup.js';
 import { MemcachedProcess } from '../../test/helpers/services.js';
 import { textCommand } from '../../test/helpers/text-protocol.js';
+import { WorkerProcess } from '../../tools/child-process.js';
 import { seededRandom } from '../../tools/random.js';
 import { flatness, sumOver } from './flatness.js';
-import { NodeProcess } from './nodes.js';
+import type { NodeConfig, Sample } from './node.js';
 import { Churn, createPopulation } from './population.js';
 import { markdownSection, textReport, type SoakResult } from './report.js';
 
@@ -87,16 +88,19 @@ const setup = await AuthCache.create({ memcached: { servers: memcached.map((m) =
 await installTriggers(setup);
 await setup.close();
 
-const env = { ...process.env, AUTHRING_SOAK_PASSWORD: decodeURIComponent(url.password) };
+// The nodes inherit this process's environment.
+process.env.AUTHRING_SOAK_PASSWORD = decodeURIComponent(url.password);
 const perNode = Math.ceil(options.lookups / options.nodes);
-const nodes = Array.from(
-  { length: options.nodes },
-  (_, id) =>
-    new NodeProcess({ id, configPath, mysqlUrl: db.url, lookups: perNode, concurrency: options.concurrency, users: options.users, sampleMs: options.sampleMs, watcher: id === 0 }, env),
-);
+const nodes = Array.from({ length: options.nodes }, (_, id) => {
+  const config: NodeConfig = { id, configPath, mysqlUrl: db.url, lookups: perNode, concurrency: options.concurrency, users: options.users, sampleMs: options.sampleMs, watcher: id === 0 };
+  const samples: Sample[] = [];
+  const node = Object.assign(new WorkerProcess(new URL('./node.ts', import.meta.url), config, ['--expose-gc']), { samples });
+  node.on<Sample>('sample', (sample) => samples.push(sample));
+  return node;
+});
 await Promise.all(nodes.map((n) => n.next('ready')));
 log(`${options.nodes} nodes ready; ${perNode * options.nodes} lookups, a provisioning change every ${options.churnMs} ms`);
-for (const n of nodes) n.send({ go: true });
+for (const n of nodes) n.send({ type: 'go' });
 
 // Provisioning churn and server-side samples until every node has done its share.
 const churn = new Churn(db, options.users, seededRandom(7));
@@ -119,7 +123,7 @@ while (!finished) {
   }
   if (performance.now() - lastLog >= 30_000) {
     lastLog = performance.now();
-    const done = nodes.reduce((sum, n) => sum + n.done, 0);
+    const done = nodes.reduce((sum, n) => sum + (n.samples.at(-1)?.done ?? 0), 0);
     log(`${done} lookups (${Math.round((done / (lastLog - started)) * 1000)}/s), ${churn.changes} changes`);
   }
   await new Promise((resolve) => setTimeout(resolve, options.churnMs));
@@ -131,9 +135,9 @@ log('waiting for the watcher to apply the last change');
 const caughtUp = await watcherCaughtUp(60_000);
 const churnedFile = path.join(dir, 'churned.json');
 writeFileSync(churnedFile, JSON.stringify([...churn.users]));
-for (const n of nodes) n.send({ file: churnedFile });
+for (const n of nodes) n.send({ type: 'verify', file: churnedFile });
 const verified = await Promise.all(nodes.map((n) => n.next<{ checked: number; stale: number }>('verified')));
-for (const n of nodes) n.send({ close: true });
+for (const n of nodes) n.send({ type: 'close' });
 const closed = await Promise.all(nodes.map((n) => n.next<{ sockets: number; timers: number }>('closed')));
 const exited = await Promise.all(nodes.map((n) => n.exitsWithin(15_000)));
 
