@@ -54,7 +54,7 @@ export {
   type BatchFailure,
   type MissingPrivilege,
 } from './errors.js';
-export { authCacheOptions, createAuthCache } from './config/library-options.js';
+export { authCacheOptions, createAuthCache } from './runtime/from-config.js';
 export { ProxyNode, type ProxyNodeOptions, type ProxyNodeEvents } from './runtime/proxy-node.js';
 export { registerMetrics, type MetricsSource, type MetricsOptions } from './metrics/prometheus.js';
 export { registerKamailioMetrics, type KamailioMetricsSource } from './metrics/kamailio.js';

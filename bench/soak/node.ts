@@ -100,7 +100,7 @@ await Promise.all(
 );
 clearInterval(sampler);
 sample();
-void say({ type: 'finished', elapsedMs: performance.now() - started, done, errors, counters: { ...node.auth.engine.counters } });
+void say({ type: 'finished', elapsedMs: performance.now() - started, done, errors, counters: { ...node.auth.stats().cache } });
 
 // After the churn has stopped and the watcher has caught up: every answer about a changed user
 // must be MySQL's own.

@@ -85,7 +85,7 @@ writeFileSync(
   ].join('\n'),
 );
 const setup = await AuthCache.create({ memcached: { servers: memcached.map((m) => m.address) }, mysql: { uri: db.url }, cache: { keyPrefix: 'soak:' } });
-await installTriggers(setup);
+await installTriggers(setup.database);
 await setup.close();
 
 // The nodes inherit this process's environment.

@@ -1,4 +1,4 @@
-import type { Pool } from 'mysql2/promise';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { ReadThroughCache, type LookupStatus } from '../cache/engine.js';
 import { authPlainCodec, plainCodec } from '../cache/codec.js';
 import { resolveReadThroughOptions, type ReadThroughOptions } from '../cache/options.js';
@@ -19,14 +19,30 @@ import { tableUses } from './schema.js';
 import type { NameCounters } from './names/column-keys.js';
 import { NamespaceGeneration } from '../cache/namespace.js';
 import { createMysqlPool, MYSQL_DEFAULTS, type MysqlOptions } from './mysql-options.js';
-import { SqlClient } from './sql.js';
+import { identifier, SqlClient } from './sql.js';
 import { FeedWriter } from '../cache/local/feed-writer.js';
 import { FeedKeys } from '../cache/local/feed-format.js';
 import { LOCAL_TIER_DEFAULTS, type LocalTierSettings } from '../cache/local/options.js';
 import { cacheKey } from './cache-key.js';
 import { credentialsQuestion, groupQuestion, LocalAnswers } from './local-answers.js';
 import type { LocalTierStats } from '../cache/local/local-tier.js';
-import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS, type AddressTableColumns, type CredentialsTable, type GroupTable } from './tables.js';
+import {
+  ADDRESS_DEFAULTS,
+  CREDENTIALS_DEFAULTS,
+  GROUP_DEFAULTS,
+  type AddressTableColumns,
+  type CredentialsTable,
+  type GroupTable,
+  type LookupTables,
+} from './tables.js';
+
+/** The lookup database and the table names in force (see {@link AuthCache.database}). */
+export interface LookupDatabase {
+  /** A client of the lookups' MySQL pool. */
+  readonly sql: SqlClient;
+  /** The lookups' table and column names. */
+  readonly tables: LookupTables;
+}
 
 /** How names were keyed: counters and the memo of keys computed by MySQL. */
 export interface NameStats extends NameCounters {
@@ -101,17 +117,20 @@ export interface AuthCacheOptions {
  * database.
  */
 export class AuthCache {
+  /**
+   * The lookup database and the table names in force: what lives beside the lookup tables (the
+   * change log, its triggers) is read and written through it. Trigger installation needs only
+   * this, never a whole AuthCache (see `installTriggers`).
+   */
+  readonly database: LookupDatabase;
+
   private constructor(
-    /** The memcached cluster. */
+    /** The memcached cluster (its events, stats and server list). */
     readonly cluster: MemcacheCluster,
-    /** The read-through engine, with its counters. */
-    readonly engine: ReadThroughCache,
-    /** The namespace's keys and generation. */
-    readonly keySpace: KeySpace,
-    /** MySQL, for the invalidation layer (triggers, change log). */
-    readonly sql: SqlClient,
-    /** The table and column names in force. */
-    readonly tables: { readonly group: GroupTable; readonly credentials: CredentialsTable; readonly address: AddressTableColumns },
+    private readonly engine: ReadThroughCache,
+    private readonly keySpace: KeySpace,
+    private readonly sql: SqlClient,
+    private readonly tables: LookupTables,
     private readonly groups: GroupLookup,
     private readonly credentials: CredentialsLookup,
     private readonly addresses: AddressLookup,
@@ -124,7 +143,9 @@ export class AuthCache {
     readonly feed: FeedWriter,
     /** The local tier, when `local.enabled`. */
     readonly local: LocalAnswers | undefined,
-  ) {}
+  ) {
+    this.database = { sql, tables };
+  }
 
   /**
    * Connects, checks the enabled lookups' tables and reads their collations, and returns a ready
@@ -280,9 +301,44 @@ export class AuthCache {
     return this.addresses.key();
   }
 
+  /**
+   * The cache keys of every answer about a user in the current namespace generation: the
+   * credentials, and the membership of every group the group table names (a cached "not in
+   * group" for a group no row names stays true until a row names it, which the change log
+   * invalidates by its exact key). None for a disabled lookup.
+   * @throws InvalidArgumentError when a name is not a string.
+   */
+  async keysOfUser(user: string, domain: string): Promise<string[]> {
+    const groups = this.tables.group.enabled ? await this.knownGroups() : [];
+    const keys = await Promise.all(groups.map(async (group) => (await this.keysFor({ user, domain, group })).group));
+    keys.push((await this.keysFor({ user, domain })).credentials);
+    return keys.filter((key) => key !== undefined);
+  }
+
   /** The current namespace generation (part of every key). */
   namespaceGeneration(): Promise<bigint> {
     return this.keySpace.generation.current();
+  }
+
+  /** The memcached key of the namespace generation counter (for naming it in errors). */
+  get namespaceKey(): string {
+    return this.keySpace.generation.key;
+  }
+
+  /**
+   * Moves every key of the namespace at once (O(1)): bumps the generation every node reads
+   * within its namespace check interval. Resolves with the new generation.
+   */
+  bumpNamespace(): Promise<bigint> {
+    return this.keySpace.generation.bump();
+  }
+
+  /**
+   * Deletes one cached answer by its key (from {@link keysFor}, {@link keysOfUser} or
+   * {@link addressKey}), so that a load in flight for it does not store what it read before.
+   */
+  deleteKey(key: string): Promise<void> {
+    return this.engine.invalidate(key);
   }
 
   /** Forgets this node's in-process copy of the address table, so the next check re-reads it. */
@@ -308,6 +364,12 @@ export class AuthCache {
   async close(): Promise<void> {
     await this.local?.stop();
     await this.closeOwned();
+  }
+
+  private async knownGroups(): Promise<string[]> {
+    const t = this.tables.group;
+    const rows = await this.sql.select<RowDataPacket>(`SELECT DISTINCT ${identifier(t.groupColumn)} AS g FROM ${identifier(t.table)}`, [], 5000);
+    return rows.map((row) => String(row['g']));
   }
 
   /** A new lookup's deadline, started now. */

@@ -1,5 +1,5 @@
 import type { AuthCache } from '../auth/auth-cache.js';
-import { createAuthCache } from '../config/library-options.js';
+import { createAuthCache } from '../runtime/from-config.js';
 import type { LookupStatus } from '../cache/engine.js';
 import type { AuthringConfig } from '../config/index.js';
 

@@ -1,16 +1,9 @@
 /**
- * The Kamailio nodes of the cluster config as the commands use them: created when
- * `kamailio.nodes` lists any, and reported as lines (JSON lines with `--json`).
+ * The Kamailio nodes of the cluster config as the commands report them (created by
+ * `createKamailioNodes`): as lines, JSON lines with `--json`.
  */
-import type { AuthCache } from '../auth/auth-cache.js';
-import type { AuthringConfig } from '../config/index.js';
-import { KamailioNodes, type KamailioNodeStats } from '../invalidation/index.js';
+import type { KamailioNodes, KamailioNodeStats } from '../invalidation/index.js';
 import { toJson, writeLine, type CliIo } from './io.js';
-
-/** The nodes to tell, or undefined when the config lists none. */
-export async function kamailioNodes(auth: AuthCache, config: AuthringConfig): Promise<KamailioNodes | undefined> {
-  return config.kamailio.nodes.length === 0 ? undefined : KamailioNodes.create(auth, config.kamailio);
-}
 
 /**
  * Prints every event of `nodes`: deliveries on stdout, failures and recoveries on stderr (all on

@@ -1,7 +1,7 @@
 import { createMysqlPool } from '../auth/mysql-options.js';
 import { SqlClient } from '../auth/sql.js';
 import type { AuthringConfig } from '../config/index.js';
-import { mysqlOptions } from '../config/library-options.js';
+import { mysqlOptions } from '../runtime/from-config.js';
 
 /**
  * Runs `work` with a small SQL client on the lookup database (no memcached, no lookups), and

@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { AuthCache } from '../auth/auth-cache.js';
+import type { SqlClient } from '../auth/sql.js';
 import { CHANGELOG_TABLE } from './change-log-sql.js';
 
 /** One row of the change log. */
@@ -15,8 +16,8 @@ export interface Change {
 }
 
 /** Reads change log rows matching `where` (SQL after WHERE, with `?` parameters). */
-export async function readChanges(auth: AuthCache, where: string, params: (string | number)[]): Promise<Change[]> {
-  const rows = await auth.sql.select<RowDataPacket>(
+export async function readChanges(sql: SqlClient, where: string, params: (string | number)[]): Promise<Change[]> {
+  const rows = await sql.select<RowDataPacket>(
     `SELECT id, tbl, username, domain, grp, TIMESTAMPDIFF(MICROSECOND, changed_at, NOW(3)) / 1000 AS lag FROM ${CHANGELOG_TABLE} WHERE ${where}`,
     params,
     5000,
@@ -64,7 +65,7 @@ export function useChangeLogForRecovery(auth: AuthCache): void {
   auth.cluster.setRecoverySource(async (downSince) => {
     let changes: Change[];
     try {
-      changes = await readChanges(auth, 'changed_at >= FROM_UNIXTIME(?)', [Math.floor(downSince / 1000) - RECOVERY_MARGIN_S]);
+      changes = await readChanges(auth.database.sql, 'changed_at >= FROM_UNIXTIME(?)', [Math.floor(downSince / 1000) - RECOVERY_MARGIN_S]);
     } catch (error) {
       // Without triggers there is no change log, hence nothing to replay.
       if ((error as { code?: unknown }).code === 'ER_NO_SUCH_TABLE') return [];

@@ -1,6 +1,4 @@
-import type { RowDataPacket } from 'mysql2/promise';
 import type { AuthCache } from '../auth/auth-cache.js';
-import { identifier } from '../auth/sql.js';
 import { InvalidationError } from '../errors.js';
 import { sleep } from '../cache/lease.js';
 import type { KamailioNodes } from './kamailio-nodes.js';
@@ -47,11 +45,9 @@ export class Invalidator {
    * the change feed invalidates by its exact key).
    */
   async invalidateUser(user: string, domain: string): Promise<void> {
-    const groups = await this.knownGroups();
-    const keys = await Promise.all(groups.map(async (group) => (await this.auth.keysFor({ user, domain, group })).group ?? ''));
-    keys.push((await this.auth.keysFor({ user, domain })).credentials ?? '');
+    const keys = await this.auth.keysOfUser(user, domain);
     this.kamailio?.tell([{ kind: 'user', user, domain }]);
-    await this.deleteAll(keys.filter((key) => key !== ''));
+    await this.deleteAll(keys);
   }
 
   /** The address table: every node re-reads it within its address check interval. */
@@ -63,9 +59,9 @@ export class Invalidator {
 
   /** Everything in the namespace, in O(1): bumps the generation. Resolves with the new one. */
   async invalidateNamespace(): Promise<bigint> {
-    const generation = await this.auth.keySpace.generation.bump();
+    const generation = await this.auth.bumpNamespace();
     // Nodes' local tiers drop everything and take the new generation at once.
-    await this.publish([this.auth.keySpace.generation.key], () => this.auth.feed.publishAll(generation));
+    await this.publish([this.auth.namespaceKey], () => this.auth.feed.publishAll(generation));
     this.kamailio?.tell([{ kind: 'everything' }]);
     this.auth.forgetAddressTable();
     return generation;
@@ -97,7 +93,7 @@ export class Invalidator {
       [...new Set(keys)].map(async (key) => {
         for (let attempt = 1; ; attempt++) {
           try {
-            await this.auth.engine.invalidate(key);
+            await this.auth.deleteKey(key);
             return;
           } catch (error) {
             lastError = error;
@@ -120,11 +116,5 @@ export class Invalidator {
     } catch (error) {
       throw new InvalidationError(keys, error);
     }
-  }
-
-  private async knownGroups(): Promise<string[]> {
-    const t = this.auth.tables.group;
-    const rows = await this.auth.sql.select<RowDataPacket>(`SELECT DISTINCT ${identifier(t.groupColumn)} AS g FROM ${identifier(t.table)}`, [], 5000);
-    return rows.map((row) => String(row['g']));
   }
 }

@@ -46,8 +46,7 @@ export class KamailioPlanner {
   /** A planner folding names by the collations of the lookups' columns (as `auth` keys them). */
   static create(auth: AuthCache, config: KamailioConfig): Promise<KamailioPlanner> {
     const fold = (table: string, column: string): Fold => (name) => auth.namePart({ table, column }, name);
-    const g = auth.tables.group;
-    const c = auth.tables.credentials;
+    const { group: g, credentials: c } = auth.database.tables;
     return Promise.resolve(
       new KamailioPlanner(
         config,

@@ -4,8 +4,8 @@ import { checkTriggerPrivileges } from './privileges.js';
 
 /**
  * What trigger installation needs: a SQL connection to the lookup database and the table and
- * column names. An `AuthCache` is one (its `sql` and `tables`); the command line passes a bare
- * pool, so installing needs neither memcached nor the lookups' collation probes.
+ * column names, nothing else (no memcached, no collation probes). The command line passes a bare
+ * pool's client and the config file's `lookups`; an AuthCache's `database` is one too.
  */
 export interface TriggerTarget {
   readonly sql: SqlClient;

@@ -4,7 +4,7 @@ import type { AuthCache } from '../auth/auth-cache.js';
 import { AuthringError, SourceUnavailableError } from '../errors.js';
 import { CHANGELOG_TABLE, WATCHER_TABLE } from './change-log-sql.js';
 import { Invalidator } from './invalidator.js';
-import { keysOfChanges, readChanges, useChangeLogForRecovery, type Change } from './changes.js';
+import { keysOfChanges, readChanges, type Change } from './changes.js';
 import { KamailioPlanner } from './kamailio-plan.js';
 import type { KamailioNodes } from './kamailio-nodes.js';
 
@@ -76,6 +76,10 @@ export interface ChangeWatcherEvents {
  * time starts before the oldest change still logged, so its first batches apply the whole backlog
  * the log holds (at most `retentionMs` old) before the changes made after it started; see
  * {@link ChangeWatcher.resumed}.
+ *
+ * The watcher's own cluster recovers servers from the change log like any node's when its
+ * AuthCache comes from `createAuthCache` (which wires `useChangeLogForRecovery`); an AuthCache
+ * built by hand calls `useChangeLogForRecovery` itself.
  */
 export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
   private position = 0;
@@ -114,7 +118,6 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
   /** Loads the saved position and starts polling. */
   static async start(auth: AuthCache, options: ChangeWatcherOptions = {}): Promise<ChangeWatcher> {
     const watcher = new ChangeWatcher(auth, options);
-    useChangeLogForRecovery(auth);
     watcher.kamailio?.tell([{ kind: 'everything' }]);
     await watcher.loadPosition();
     watcher.schedule(0);
@@ -142,7 +145,7 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
     const startedAt = performance.now();
     // Ids already applied beyond a gap are read again and skipped: read enough to see new ones.
     const limit = this.options.batchSize + this.applied.size;
-    const read = await readChanges(this.auth, 'id > ? ORDER BY id LIMIT ?', [this.position, limit]);
+    const read = await readChanges(this.auth.database.sql, 'id > ? ORDER BY id LIMIT ?', [this.position, limit]);
     const batch = await this.apply(read.filter((change) => !this.applied.has(change.id)));
     // A read that reached the end of the log covers every change committed before it began; a
     // full batch may have left some behind, so it vouches for nothing newer than the last one.
@@ -230,7 +233,7 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
     }
     if (next === this.position) return;
     this.position = next;
-    await this.auth.sql.execute(
+    await this.auth.database.sql.execute(
       `INSERT INTO ${WATCHER_TABLE} (watcher_id, last_id) VALUES (?, ?) ON DUPLICATE KEY UPDATE last_id = GREATEST(last_id, VALUES(last_id))`,
       [this.options.watcherId, next],
       5000,
@@ -238,8 +241,8 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
   }
 
   private async loadPosition(): Promise<void> {
-    const [saved] = await this.auth.sql.select<RowDataPacket>(`SELECT last_id FROM ${WATCHER_TABLE} WHERE watcher_id = ?`, [this.options.watcherId], 5000);
-    const [oldest] = await this.auth.sql.select<RowDataPacket>(`SELECT MIN(id) AS id FROM ${CHANGELOG_TABLE}`, [], 5000);
+    const [saved] = await this.auth.database.sql.select<RowDataPacket>(`SELECT last_id FROM ${WATCHER_TABLE} WHERE watcher_id = ?`, [this.options.watcherId], 5000);
+    const [oldest] = await this.auth.database.sql.select<RowDataPacket>(`SELECT MIN(id) AS id FROM ${CHANGELOG_TABLE}`, [], 5000);
     const first = oldest?.['id'] === null || oldest?.['id'] === undefined ? undefined : Number(oldest['id']);
     this.savedBefore = saved !== undefined;
     // A new id starts at the beginning: it applies everything the log holds. Ids below the oldest
@@ -256,7 +259,7 @@ export class ChangeWatcher extends EventEmitter<ChangeWatcherEvents> {
     const now = this.options.now();
     if (now - this.lastPrune < 60_000) return;
     this.lastPrune = now;
-    await this.auth.sql.execute(
+    await this.auth.database.sql.execute(
       `DELETE FROM ${CHANGELOG_TABLE} WHERE id <= ? AND changed_at < NOW(3) - INTERVAL ? SECOND`,
       [this.position, Math.floor(this.options.retentionMs / 1000)],
       30_000,

@@ -4,10 +4,18 @@ import type { ClusterStats } from '../cluster/cluster.js';
 import type { NodeStats } from '../cluster/node.js';
 import { registerLocalTierMetrics, type LocalTierMetricsSource } from './local-tier.js';
 
-/** What the metrics read: an engine's counters and a cluster's stats (an AuthCache has both). */
-export interface MetricsSource extends Partial<LocalTierMetricsSource> {
-  readonly engine: { readonly counters: CacheCounters };
-  readonly cluster: { stats(): ClusterStats };
+/**
+ * What the metrics read: an AuthCache (its `stats()`, its cluster and its local tier's stats), or
+ * a read-through engine's counters and its cluster.
+ */
+export type MetricsSource = Partial<LocalTierMetricsSource> &
+  (
+    | { stats(): { readonly cache: CacheCounters }; readonly cluster: { stats(): ClusterStats } }
+    | { readonly engine: { readonly counters: CacheCounters }; readonly cluster: { stats(): ClusterStats } }
+  );
+
+function countersOf(source: MetricsSource): CacheCounters {
+  return 'stats' in source ? source.stats().cache : source.engine.counters;
 }
 
 /** Options of {@link registerMetrics}. */
@@ -60,7 +68,7 @@ export function registerMetrics(source: MetricsSource, options: MetricsOptions =
       registers: [registry],
       collect() {
         this.reset();
-        this.inc(source.engine.counters[field]);
+        this.inc(countersOf(source)[field]);
       },
     });
   }

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { AuthCache } from '../auth/auth-cache.js';
-import { createAuthCache } from '../config/library-options.js';
+import { createAuthCache, createKamailioNodes } from './from-config.js';
 import { loadConfig, resolveConfigPath, watchConfig, type AuthringConfig, type ConfigWatcher } from '../config/index.js';
 import { fileError } from '../config/issues.js';
 import { AuthringError, SourceUnavailableError, type ConfigError } from '../errors.js';
 import { ChangeWatcher, type ChangeWatcherOptions } from '../invalidation/watcher.js';
-import { useChangeLogForRecovery } from '../invalidation/changes.js';
+import type { KamailioNodes } from '../invalidation/kamailio-nodes.js';
 
 /** Events of {@link ProxyNode}. */
 export interface ProxyNodeEvents {
@@ -26,8 +26,9 @@ export interface ProxyNodeOptions {
   readonly watch?: boolean;
   /**
    * Also run a change-log watcher inside this node (needs `authring install-triggers`); `true`
-   * for the defaults. Running one in every node is harmless (deletes are idempotent); one
-   * `authring watch` per cluster is enough. @default false
+   * for the defaults. Like `authring watch`, it tells the file's Kamailio nodes (`kamailio.nodes`)
+   * what changed, unless `kamailio` is given in these options. Running one in every node is
+   * harmless (deletes are idempotent); one `authring watch` per cluster is enough. @default false
    */
   readonly changeWatcher?: boolean | ChangeWatcherOptions;
 }
@@ -41,6 +42,8 @@ export interface ProxyNodeOptions {
 export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
   private watcher: ConfigWatcher | undefined;
   private changes: ChangeWatcher | undefined;
+  /** The file's Kamailio nodes the in-node watcher tells (created with it). */
+  private kamailio: KamailioNodes | undefined;
   private changesRetry: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -55,14 +58,13 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
   static async start(options: ProxyNodeOptions = {}): Promise<ProxyNode> {
     const path = resolveConfigPath(options.configPath);
     const config = await loadConfig(path);
+    // Its cluster's recovery consults the change log (createAuthCache wires it).
     const node = new ProxyNode(await createAuthCache(config), config);
-    // A memcached server returning from an outage first drops what the change log says changed.
-    useChangeLogForRecovery(node.auth);
     if (options.changeWatcher) {
       try {
         await node.startChanges(options.changeWatcher === true ? {} : options.changeWatcher);
       } catch (error) {
-        await node.auth.close();
+        await node.close();
         throw error;
       }
     }
@@ -73,6 +75,14 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
       });
     }
     return node;
+  }
+
+  /**
+   * The file's Kamailio nodes the in-node change watcher tells (their events and stats, e.g. for
+   * `registerKamailioMetrics`); `undefined` without a change watcher or without `kamailio.nodes`.
+   */
+  get kamailioNodes(): KamailioNodes | undefined {
+    return this.kamailio;
   }
 
   /** The config in force. */
@@ -95,7 +105,9 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
    */
   private async startChanges(options: ChangeWatcherOptions): Promise<void> {
     try {
-      this.changes = await ChangeWatcher.start(this.auth, options);
+      if (options.kamailio === undefined && this.kamailio === undefined) this.kamailio = await createKamailioNodes(this.auth, this.running);
+      const kamailio = options.kamailio ?? this.kamailio;
+      this.changes = await ChangeWatcher.start(this.auth, { ...options, ...(kamailio === undefined ? {} : { kamailio }) });
       this.changes.on('poll-error', (error) => this.emit('config-error', error));
       this.changes.on('feed-error', (error) => this.emit('config-error', error));
     } catch (error) {
@@ -117,6 +129,7 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
     this.changesRetry = undefined;
     this.watcher?.close();
     await this.changes?.stop();
+    await this.kamailio?.close();
     await this.auth.close();
   }
 

@@ -57,7 +57,7 @@ describe.skipIf(!ready)('hostile user names', () => {
         expect(await auth.getCredentials(name, 'example.com')).toBeUndefined();
       }
       expect(auth.stats().names.weightQueries).toBe(0);
-      expect(auth.engine.counters.loads).toBe(0);
+      expect(auth.stats().cache.loads).toBe(0);
     } finally {
       proxy.mode = 'forward';
       await auth.close();

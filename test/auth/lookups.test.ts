@@ -65,7 +65,7 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
     expect(await auth.isUserInGroup('bob', 'example.com', 'ipauth', status)).toBe(false);
     expect(await auth.isUserInGroup('Bob ', 'example.com', 'ipauth', status)).toBe(false);
     expect(status.source).toBe('cache');
-    expect(auth.engine.counters).toMatchObject({ loads: 2, hits: 1, negativeHits: 1 });
+    expect(auth.stats().cache).toMatchObject({ loads: 2, hits: 1, negativeHits: 1 });
     // Without use_domain the domain is not part of the question (Kamailio's default).
     expect(await auth.isUserInGroup('alice', 'elsewhere.test', 'ipauth', status)).toBe(true);
     expect(status.source).toBe('cache');
@@ -113,7 +113,7 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
     expect(await auth.allowAddress('::1', 1, 9)).toBe(true);
     expect(await auth.allowAddress('127.40.50.1', 2, 0)).toBe(true);
     expect(await auth.allowAddress('::ffff:127.0.0.1', 1, 0)).toBe(false);
-    expect(auth.engine.counters.loads).toBe(1);
+    expect(auth.stats().cache.loads).toBe(1);
     await auth.close();
   });
 
@@ -128,12 +128,12 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
       const loading = nextEvent(proxy, 'chunk', (_direction: string, _bytes: number, fate: string) => fate === 'held');
       lookup = auth.isUserInGroup('erin', 'example.com', 'ops');
       await loading;
-      await auth.engine.invalidate(key);
+      await auth.deleteKey(key);
     } finally {
       proxy.mode = 'forward';
     }
     expect(await lookup).toBe(true);
-    expect(auth.engine.counters.staleSetsPrevented).toBe(1);
+    expect(auth.stats().cache.staleSetsPrevented).toBe(1);
     const status: LookupStatus = {};
     expect(await auth.isUserInGroup('erin', 'example.com', 'ops', status)).toBe(true);
     expect(status.source).toBe('source');
@@ -158,7 +158,7 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
       say({ ready: true });
       await nextLine();
       const member = await auth.isUserInGroup('alice', 'example.com', 'voicemail');
-      say({ done: true, member, counters: auth.engine.counters });
+      say({ done: true, member, counters: auth.stats().cache });
       await auth.close();
     `;
     const watch = await MemcachedWatch.start(Number(cluster.serverFor(key).split(':').pop()));
@@ -211,7 +211,7 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
       const error = await auth.isUserInGroup('frank', '', 'ipauth').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DeadlineError);
       // It gave up at its deadline, not when MySQL timed out: the query is still waiting.
-      expect(auth.sql.running).toBe(1);
+      expect(auth.database.sql.running).toBe(1);
     } finally {
       proxy.mode = 'forward';
     }
@@ -230,7 +230,7 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
       expect(await failing.getCredentials('zoë', 'example.com').catch((e: unknown) => e)).toBeInstanceOf(DeadlineError);
       // One weight query each for grp.username and subscriber.username, both still waiting.
       expect(failing.stats().names.weightQueries).toBe(2);
-      expect(failing.sql.running).toBe(2);
+      expect(failing.database.sql.running).toBe(2);
       expect(await denying.isUserInGroup('zoë', 'example.com', 'ipauth')).toBe(false);
       expect(await denying.getCredentials('zoë', 'example.com')).toBeUndefined();
     } finally {
@@ -276,7 +276,7 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
     // An attacker with access to memcached writes "member" without the secret.
     await cluster.set(key, 's1:9999999999:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA:v1');
     expect(await auth.isUserInGroup('bob', 'example.com', 'ipauth')).toBe(false);
-    expect(auth.engine.counters.forged).toBe(1);
+    expect(auth.stats().cache.forged).toBe(1);
     await auth.close();
   });
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlPool } from '../../src/auth/mysql-options.js';
-import { authCacheOptions, mysqlOptions } from '../../src/config/library-options.js';
+import { authCacheOptions, mysqlOptions } from '../../src/runtime/from-config.js';
 import { parseConfig, type AuthringConfig } from '../../src/config/index.js';
 import { PrivateMariadb } from '../helpers/private-mariadb.js';
 import { needBinary } from '../helpers/services.js';

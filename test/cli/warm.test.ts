@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthCache } from '../../src/auth/auth-cache.js';
-import { createAuthCache } from '../../src/config/library-options.js';
+import { createAuthCache } from '../../src/runtime/from-config.js';
 import type { LookupStatus } from '../../src/cache/engine.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';

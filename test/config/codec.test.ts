@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authCacheOptions } from '../../src/config/library-options.js';
+import { authCacheOptions } from '../../src/runtime/from-config.js';
 import { parseConfig } from '../../src/config/index.js';
 import { configError, MINIMAL, yaml } from './fixtures.js';
 

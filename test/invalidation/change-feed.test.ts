@@ -44,8 +44,8 @@ describe.skipIf(!ready)('invalidation from the database’s own change log', () 
     const keyPrefix = `inv${process.pid}:`;
     const memcached = { servers: servers.map((s) => s.address), timeoutMs: 200, failureThreshold: 2, probeIntervalMs: 100 };
     auth = await AuthCache.create({ memcached, mysql: { uri: db.url }, cache: { keyPrefix } });
-    expect(await installTriggers(auth)).toHaveLength(9);
-    expect(await installTriggers(auth)).toHaveLength(9);
+    expect(await installTriggers(auth.database)).toHaveLength(9);
+    expect(await installTriggers(auth.database)).toHaveLength(9);
     watcher = await ChangeWatcher.start(auth, { watcherId: 'test', intervalMs: 50 });
     observers = await Observers.start(2, { servers: memcached.servers, dbUrl: db.url, keyPrefix, questions: QUESTIONS, pollMs: 20 });
   }, 120_000);
@@ -53,7 +53,7 @@ describe.skipIf(!ready)('invalidation from the database’s own change log', () 
   afterAll(async () => {
     await observers?.stop();
     await watcher?.stop();
-    if (auth) await removeTriggers(auth).catch(() => undefined);
+    if (auth) await removeTriggers(auth.database).catch(() => undefined);
     await auth?.close();
     await Promise.all(servers.map((s) => (s.running ? s.stop() : undefined)));
     await db?.drop();

@@ -42,7 +42,7 @@ describe.skipIf(!ready)('the local tier on node processes, coherent through the 
     for (let i = 0; i < 3; i++) servers.push(await MemcachedProcess.start());
     const keyPrefix = `local${process.pid}:`;
     auth = await AuthCache.create({ memcached: { servers: servers.map((s) => s.address) }, mysql: { uri: db.url }, cache: { keyPrefix } });
-    await installTriggers(auth);
+    await installTriggers(auth.database);
     watcher = await ChangeWatcher.start(auth, { watcherId: 'local-test', intervalMs: 50 });
     dir = mkdtempSync(join(tmpdir(), 'authring-local-'));
     const url = new URL(db.url);
@@ -68,7 +68,7 @@ describe.skipIf(!ready)('the local tier on node processes, coherent through the 
   afterAll(async () => {
     await nodes?.stop();
     await watcher?.stop();
-    if (auth) await removeTriggers(auth).catch(() => undefined);
+    if (auth) await removeTriggers(auth.database).catch(() => undefined);
     await auth?.close();
     await Promise.all(servers.map((s) => s.stop()));
     await db?.drop();

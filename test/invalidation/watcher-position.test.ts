@@ -24,7 +24,7 @@ describe.skipIf(!ready)('the change watcher’s position', () => {
       mysql: { uri: services.db.url },
       cache: { keyPrefix: `wp${process.pid}:` },
     });
-    await installTriggers(auth);
+    await installTriggers(auth.database);
   });
   afterAll(async () => {
     await auth?.close();

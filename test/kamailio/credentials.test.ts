@@ -258,7 +258,7 @@ describe.skipIf(!ready)('Kamailio credentials through the shared cache', () => {
     });
 
     it('a password changed in MySQL is enforced within the bound while the watcher runs', async () => {
-      await installTriggers(auth);
+      await installTriggers(auth.database);
       const watcher = await ChangeWatcher.start(auth, { watcherId: `kcred${process.pid}`, intervalMs: 50 });
       const delays: number[] = [];
       try {

@@ -104,7 +104,7 @@ describe.skipIf(!ready)('Kamailio htable caches invalidated by authring', () => 
     // Each listener answers before the watcher starts telling them.
     for (const node of config.kamailio.nodes.filter((n) => n.name !== 'dead')) await kamailioRpc(node.name, node.rpc).call('core.version', [], 10_000);
     auth = await createAuthCache(config);
-    await installTriggers(auth);
+    await installTriggers(auth.database);
     nodes = await KamailioNodes.create(auth, config.kamailio);
     const flushedAtStart = new Promise<void>((resolve) => {
       const check = (): void => {

@@ -2,11 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMysqlPool } from '../../src/auth/mysql-options.js';
+import { SqlClient } from '../../src/auth/sql.js';
+import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS } from '../../src/auth/tables.js';
 import { KetamaRing } from '../../src/cluster/ring.js';
+import { installTriggers } from '../../src/invalidation/triggers.js';
 import { parseServerList } from '../../src/cluster/server-spec.js';
 import { ProxyNode } from '../../src/runtime/proxy-node.js';
 import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
-import { MemcachedProcess, needBinary } from '../helpers/services.js';
+import { MemcachedProcess, freePort, needBinary } from '../helpers/services.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
 
@@ -40,6 +44,35 @@ describe.skipIf(!ready)('a proxy node running from the cluster config file', () 
       extra,
     ].join('\n');
   }
+
+  it('tells the file’s Kamailio nodes from its in-node change watcher, as authring watch does', async () => {
+    process.env['AUTHRING_TEST_DB_PASSWORD'] = decodeURIComponent(new URL(db.url).password);
+    const pool = createMysqlPool({ uri: db.url });
+    try {
+      await installTriggers({ sql: new SqlClient(pool), tables: { group: GROUP_DEFAULTS, credentials: CREDENTIALS_DEFAULTS, address: ADDRESS_DEFAULTS } });
+    } finally {
+      await pool.end();
+    }
+    // Nothing listens on the port: the node is real loopback TCP that refuses, and is marked behind.
+    const port = await freePort();
+    const file = join(dir, 'kamailio-nodes.yaml');
+    const kamailio = ['kamailio:', '  rpc_attempts: 1', '  retry_interval_ms: 60000', '  nodes:', `    - { name: k1, rpc: "http://127.0.0.1:${port}/RPC" }`].join('\n');
+    writeFileSync(file, configText(servers.map((s) => s.address), kamailio));
+    const node = await ProxyNode.start({ configPath: file, watch: false, changeWatcher: { watcherId: `node${process.pid}`, intervalMs: 50 } });
+    try {
+      const nodes = node.kamailioNodes;
+      expect(nodes).toBeDefined();
+      // The watcher's start tells every node to drop what it caches (deletes may have been lost
+      // while no watcher ran): here an address reload, refused.
+      const [k1] = (await nodes?.settled()) ?? [];
+      expect(k1).toMatchObject({ name: 'k1', state: 'behind', rpcCalls: 1, rpcFailures: 1 });
+    } finally {
+      await node.close();
+    }
+    const plain = await ProxyNode.start({ configPath: file, watch: false });
+    expect(plain.kamailioNodes).toBeUndefined();
+    await plain.close();
+  });
 
   it('answers from the file’s settings and swaps the ring when the file is edited', async () => {
     process.env['AUTHRING_TEST_DB_PASSWORD'] = decodeURIComponent(new URL(db.url).password);

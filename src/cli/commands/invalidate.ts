@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import type { AuthCache } from '../../auth/auth-cache.js';
 import { Invalidator } from '../../invalidation/index.js';
+import { createKamailioNodes } from '../../runtime/from-config.js';
 import { withAuthCache } from '../auth.js';
 import { CommandFailedError } from '../../errors.js';
-import { describeNode, kamailioNodes } from '../kamailio-nodes.js';
+import { describeNode } from '../kamailio-nodes.js';
 import { loadCliConfig } from '../config.js';
 import { withDeadline } from '../deadline.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
@@ -78,7 +79,7 @@ async function run(command: Command, io: CliIo, invalidate: (invalidator: Invali
     withAuthCache(config, async (auth) => {
       // The Kamailio nodes of the config are told too, and waited for (a node that does not
       // answer after its tries is reported, and fails the command).
-      const kamailio = await kamailioNodes(auth, config);
+      const kamailio = await createKamailioNodes(auth, config);
       try {
         const result = await invalidate(new Invalidator(auth, kamailio === undefined ? {} : { kamailio }), auth);
         return { done: result, nodes: (await kamailio?.settled()) ?? [] };

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createMysqlPool } from '../../auth/mysql-options.js';
 import type { AuthringConfig } from '../../config/index.js';
-import { mysqlOptions } from '../../config/library-options.js';
+import { mysqlOptions } from '../../runtime/from-config.js';
 import { withAuthCache } from '../auth.js';
 import { loadCliConfig } from '../config.js';
 import { CommandFailedError, InterruptedError } from '../../errors.js';

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import type { AuthCache } from '../../auth/auth-cache.js';
-import { createAuthCache } from '../../config/library-options.js';
+import { createAuthCache, createKamailioNodes } from '../../runtime/from-config.js';
 import type { AuthringConfig } from '../../config/index.js';
 import { ChangeWatcher, type AppliedBatch, type KamailioNodes } from '../../invalidation/index.js';
 import { loadCliConfig } from '../config.js';
 import { withDeadline } from '../deadline.js';
 import { errorMessage } from '../exit.js';
 import { toJson, writeLine, type CliIo } from '../io.js';
-import { kamailioNodes, reportKamailioEvents } from '../kamailio-nodes.js';
+import { reportKamailioEvents } from '../kamailio-nodes.js';
 import { globalOptions, millisecondsOption } from '../options.js';
 
 interface WatchOptions {
@@ -68,7 +68,7 @@ async function start(
   const auth = await createAuthCache(config);
   let kamailio: KamailioNodes | undefined;
   try {
-    kamailio = await kamailioNodes(auth, config);
+    kamailio = await createKamailioNodes(auth, config);
     if (kamailio !== undefined) report(kamailio);
     const watcher = await ChangeWatcher.start(auth, { watcherId: options.watcherId, intervalMs: options.interval, ...(kamailio === undefined ? {} : { kamailio }) });
     return { auth, watcher, kamailio };

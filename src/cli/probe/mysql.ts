@@ -4,7 +4,7 @@ import { describeColumns } from '../../auth/names/learn.js';
 import { schemaProblems, tableUses, type TableUse } from '../../auth/schema.js';
 import { SqlClient } from '../../auth/sql.js';
 import type { AuthringConfig } from '../../config/index.js';
-import { mysqlOptions } from '../../config/library-options.js';
+import { mysqlOptions } from '../../runtime/from-config.js';
 import { describeSchemaProblem } from '../../errors.js';
 import { elapsedMs } from '../deadline.js';
 import { errorMessage } from '../exit.js';

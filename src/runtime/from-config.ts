@@ -1,14 +1,18 @@
 /**
- * The composition root: a loaded cluster config file mapped onto the library's options, once.
- * The cluster, cache and auth layers own their options and defaults and never import the config
- * layer; everything that builds them from a file (ProxyNode, the CLI) goes through here.
+ * The composition root: what a loaded cluster config file builds, mapped and wired once. The
+ * cluster, cache and auth layers own their options and defaults and never import the config
+ * layer; everything that builds them from a file (ProxyNode, every CLI command) goes through
+ * here, and so gets the same options, the same recovery from the change log and the same
+ * Kamailio nodes.
  */
 import { AuthCache, type AuthCacheOptions } from '../auth/auth-cache.js';
 import type { MysqlOptions } from '../auth/mysql-options.js';
 import type { MysqlTlsOptions } from '../auth/mysql-tls.js';
 import { authPlainCodec, signedCodec, type ValueCodec } from '../cache/codec.js';
 import { encryptedCodec } from '../cache/encrypted-codec.js';
-import type { AuthringConfig, CacheConfig, MysqlConfig, TlsConfig } from './types.js';
+import type { AuthringConfig, CacheConfig, MysqlConfig, TlsConfig } from '../config/types.js';
+import { useChangeLogForRecovery } from '../invalidation/changes.js';
+import { KamailioNodes, type KamailioNodesOptions } from '../invalidation/kamailio-nodes.js';
 
 /** Maps a loaded cluster config file onto {@link AuthCache} options. */
 export function authCacheOptions(config: AuthringConfig): AuthCacheOptions {
@@ -75,7 +79,21 @@ function codecOf(cache: CacheConfig): ValueCodec {
   return authPlainCodec;
 }
 
-/** An {@link AuthCache} built from a loaded cluster config file. */
-export function createAuthCache(config: AuthringConfig): Promise<AuthCache> {
-  return AuthCache.create(authCacheOptions(config));
+/**
+ * An {@link AuthCache} built from a loaded cluster config file, its cluster's recovery consulting
+ * the change log: a memcached server returning from an outage first drops the keys of what
+ * changed meanwhile (`useChangeLogForRecovery`; nothing when the triggers are not installed).
+ */
+export async function createAuthCache(config: AuthringConfig): Promise<AuthCache> {
+  const auth = await AuthCache.create(authCacheOptions(config));
+  useChangeLogForRecovery(auth);
+  return auth;
+}
+
+/**
+ * The Kamailio nodes of `kamailio.nodes`, to be told what changed (by a change watcher, or by
+ * explicit invalidation); `undefined` when the file lists none.
+ */
+export async function createKamailioNodes(auth: AuthCache, config: AuthringConfig, options?: KamailioNodesOptions): Promise<KamailioNodes | undefined> {
+  return config.kamailio.nodes.length === 0 ? undefined : KamailioNodes.create(auth, config.kamailio, options);
 }
