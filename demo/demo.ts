@@ -12,13 +12,12 @@ import { SingleBar } from 'cli-progress';
 import { benchServers } from '../bench/config.js';
 import { mysqlUrl } from '../test/helpers/services.js';
 import { canConnect } from '../tools/tcp.js';
-import { UNAVAILABLE } from './answerers.js';
 import { demoHtml } from './html.js';
 import { judge } from './judge.js';
 import { parseOptions, type DemoOptions } from './options.js';
 import { runPhase, workloadOf, type PhaseSetup } from './phase.js';
 import { Population } from './population.js';
-import { formatReport, summarize, unavailable, type PhaseOutcome } from './report.js';
+import { formatReport, summarize, type PhaseOutcome } from './report.js';
 import { createDemoDatabase, SERVICES_DIR, writeConfig } from './setup.js';
 import { buildWorkload } from './workload.js';
 
@@ -44,11 +43,6 @@ async function main(options: DemoOptions): Promise<number> {
     const total = workloads.reduce((sum, w) => sum + w.who.length, 0);
     const phases: PhaseOutcome[] = [];
     for (const mode of options.phases) {
-      if (UNAVAILABLE[mode] !== undefined) {
-        say(`  ${mode.padEnd(15)} not available: ${UNAVAILABLE[mode]}`);
-        phases.push(unavailable(mode));
-        continue;
-      }
       const progress = bar(mode, total, 'requests');
       const run = await runPhase(setup, mode, (p) => progress.update(p.requests, { extra: ` | ${p.sql.toLocaleString('en-US')} SQL | ${p.changes} changes` }));
       progress.update(total);

@@ -11,7 +11,6 @@ const phaseColor = { field: 'phase', type: 'nominal', title: 'phase', sort: null
 /** SQL queries per second reaching MySQL from the nodes, per phase, second by second. */
 function sqlOverTime(phases: readonly PhaseOutcome[], warmupEndsS: number): TopLevelSpec {
   const values = phases.flatMap(({ report, details }) => {
-    if (!details) return [];
     const perSecond = new Map<number, number>();
     for (const node of details.run.nodes) {
       let previous = 0;
@@ -55,24 +54,22 @@ function bars(title: string, axis: string, values: readonly Record<string, strin
 
 /** The charts of a run, as SVG documents. */
 export async function demoCharts(phases: readonly PhaseOutcome[], warmupEndsS: number): Promise<string[]> {
-  const ran = phases.filter((p) => p.details !== undefined);
-  const each = <T>(pick: (p: PhaseOutcome & { details: NonNullable<PhaseOutcome['details']> }) => T): T[] => ran.map((p) => pick(p as never));
   return Promise.all([
     renderSvg(sqlOverTime(phases, warmupEndsS)),
-    renderSvg(bars('SQL queries per 1,000 SIP requests (log scale)', 'SQL / 1,000 requests', ran.flatMap(({ report: r }) => [
-      { phase: r.name, part: 'warm-up pass', value: (1000 * (r.sqlQueries?.warmup ?? 0)) / Math.max(1, r.requests?.warmup ?? 0) },
-      { phase: r.name, part: 'steady state', value: (1000 * (r.sqlQueries?.steady ?? 0)) / Math.max(1, r.requests?.steady ?? 0) },
+    renderSvg(bars('SQL queries per 1,000 SIP requests (log scale)', 'SQL / 1,000 requests', phases.flatMap(({ report: r }) => [
+      { phase: r.name, part: 'warm-up pass', value: (1000 * r.sqlQueries.warmup) / Math.max(1, r.requests.warmup) },
+      { phase: r.name, part: 'steady state', value: (1000 * r.sqlQueries.steady) / Math.max(1, r.requests.steady) },
     ]), { scale: 'symlog', group: 'part' })),
-    renderSvg(bars('Stale answers (contradicting a change committed over 1 s before)', 'stale answers', each((p) => ({ phase: p.report.name, value: p.report.staleAnswers ?? 0 })))),
+    renderSvg(bars('Stale answers (contradicting a change committed over 1 s before)', 'stale answers', phases.map((p) => ({ phase: p.report.name, value: p.report.staleAnswers })))),
     renderSvg({
       title: 'Auth latency per SIP request (its three lookups; log scale)',
       width: 420,
       height: 220,
-      data: { values: each((p) => (['p50', 'p90', 'p99', 'p999'] as const).map((q) => ({ phase: p.report.name, percentile: q === 'p999' ? 'p99.9' : q, value: Math.max(0.001, p.details.latency[q]) }))).flat() },
+      data: { values: phases.flatMap((p) => (['p50', 'p90', 'p99', 'p999'] as const).map((q) => ({ phase: p.report.name, percentile: q === 'p999' ? 'p99.9' : q, value: Math.max(0.001, p.details.latency[q]) }))) },
       mark: { type: 'line', point: true, tooltip: true },
       encoding: { x: { field: 'percentile', type: 'ordinal', sort: null, title: null }, y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'milliseconds' }, color: phaseColor },
     } as TopLevelSpec),
-    renderSvg(bars('memcached requests per SIP request', 'memcached requests', each((p) => ({ phase: p.report.name, value: p.details.memcachedPerRequest })))),
+    renderSvg(bars('memcached requests per SIP request', 'memcached requests', phases.map((p) => ({ phase: p.report.name, value: p.details.memcachedPerRequest })))),
   ]);
 }
 

@@ -58,7 +58,7 @@ export async function runPhase(setup: PhaseSetup, mode: Mode, onProgress: (progr
   const churnInput: ChurnInput = { url: setup.db.url, population: setup.population, rate: setup.churn, zipf: setup.zipf, seed: setup.seed ^ 0xc0ffee };
   const churn = new WorkerProcess(new URL('./churn.ts', import.meta.url), churnInput);
   churn.on<{ type: 'progress'; changes: number }>('progress', (p) => ((changes = p.changes), report()));
-  const watcher = mode.startsWith('authring') ? await openAuthCache(await loadConfig(setup.configPath), mode) : undefined;
+  const watcher = mode.startsWith('authring') ? await openAuthCache(await loadConfig(setup.configPath), mode, false) : undefined;
   let changeWatcher: ChangeWatcher | undefined;
   try {
     await Promise.all([...nodes, churn].map((child) => child.next('ready')));

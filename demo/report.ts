@@ -4,7 +4,7 @@
  */
 import { percentile } from '../bench/harness.js';
 import { textTable } from '../bench/scenario.js';
-import { UNAVAILABLE, type Mode } from './answerers.js';
+import type { Mode } from './answerers.js';
 import type { Verdict } from './judge.js';
 import { RECORD } from './node.js';
 import type { PhaseRun } from './phase.js';
@@ -15,27 +15,21 @@ export type Split = Readonly<Record<'warmup' | 'steady', number>>;
 /** One phase in `--json`. */
 export interface PhaseReport {
   readonly name: Mode;
-  /** False for a phase that cannot run yet; its figures are then null. */
-  readonly available: boolean;
-  readonly requests: Split | null;
-  readonly sqlQueries: Split | null;
-  readonly staleAnswers: number | null;
+  /** Whether the phase can run (issue 10's shape; every phase can since the local tier exists). */
+  readonly available: true;
+  readonly requests: Split;
+  readonly sqlQueries: Split;
+  readonly staleAnswers: number;
   /** Provisioning changes committed during the phase. */
-  readonly changesApplied: number | null;
+  readonly changesApplied: number;
   /** The latest any node still answered the old way after a commit; null when none was asked again. */
   readonly worstRevocationMs: number | null;
 }
 
-/** A phase's summary, and when it ran what the console and HTML report add (latency per request, its three lookups, in ms). */
+/** A phase's summary, and what the console and HTML report add (latency per request, its three lookups, in ms). */
 export interface PhaseOutcome {
   readonly report: PhaseReport;
-  readonly details?: { run: PhaseRun; verdict: Verdict; latency: Record<'p50' | 'p90' | 'p99' | 'p999' | 'max', number>; memcachedPerRequest: number; errors: number; firstError?: string };
-}
-type PhaseDetails = NonNullable<PhaseOutcome['details']>;
-
-/** The phase that cannot run yet. */
-export function unavailable(name: Mode): PhaseOutcome {
-  return { report: { name, available: false, requests: null, sqlQueries: null, staleAnswers: null, changesApplied: null, worstRevocationMs: null } };
+  readonly details: { run: PhaseRun; verdict: Verdict; latency: Record<'p50' | 'p90' | 'p99' | 'p999' | 'max', number>; memcachedPerRequest: number; errors: number; firstError?: string };
 }
 
 /** Sums a phase's node counters and latencies. */
@@ -65,34 +59,23 @@ export function summarize(run: PhaseRun, verdict: Verdict): PhaseOutcome {
   };
 }
 
-const downs = (d: PhaseDetails): number => d.run.nodes.reduce((sum, n) => sum + n.serversMarkedDown, 0);
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 const perThousand = (sql: number, requests: number): number => (1000 * sql) / Math.max(1, requests);
 const ms = (value: number | null): string => (value === null ? '-' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 
-/** The `steady state: N % fewer SQL queries than no cache` figure of a phase. */
-export function steadySaving(phase: PhaseReport, baseline: PhaseReport | undefined): number | null {
-  if (!phase.requests || !phase.sqlQueries || !baseline?.requests || !baseline.sqlQueries) return null;
-  const base = perThousand(baseline.sqlQueries.steady, baseline.requests.steady);
-  return base === 0 ? null : 100 * (1 - perThousand(phase.sqlQueries.steady, phase.requests.steady) / base);
-}
-
 /** The console report. */
 export function formatReport(phases: readonly PhaseOutcome[], reportPath: string): string {
-  const rows = phases.map(({ report: r, details: d }) => {
-    if (!r.available || !r.requests || !r.sqlQueries || !d) return [r.name, 'not available'];
-    return [
-      r.name,
-      `${count(r.requests.warmup)} + ${count(r.requests.steady)}`,
-      perThousand(r.sqlQueries.warmup, r.requests.warmup).toFixed(0),
-      perThousand(r.sqlQueries.steady, r.requests.steady).toFixed(1),
-      count(r.staleAnswers ?? 0),
-      count(r.changesApplied ?? 0),
-      ms(r.worstRevocationMs),
-      `${ms(d.latency.p50)} / ${ms(d.latency.p99)}`,
-      d.memcachedPerRequest.toFixed(2),
-    ];
-  });
+  const rows = phases.map(({ report: r, details: d }) => [
+    r.name,
+    `${count(r.requests.warmup)} + ${count(r.requests.steady)}`,
+    perThousand(r.sqlQueries.warmup, r.requests.warmup).toFixed(0),
+    perThousand(r.sqlQueries.steady, r.requests.steady).toFixed(1),
+    count(r.staleAnswers),
+    count(r.changesApplied),
+    ms(r.worstRevocationMs),
+    `${ms(d.latency.p50)} / ${ms(d.latency.p99)}`,
+    d.memcachedPerRequest.toFixed(2),
+  ]);
   const lines = [
     textTable({
       title: 'Per phase (requests: warm-up + steady state; SQL per 1,000 requests; stale: answers contradicting a change committed over 1 s before the question):',
@@ -100,13 +83,12 @@ export function formatReport(phases: readonly PhaseOutcome[], reportPath: string
       rows,
     }),
     '',
-    ...phases.filter((p) => !p.report.available).map((p) => `${p.report.name}: not available: ${UNAVAILABLE[p.report.name] ?? '?'}.`),
   ];
   const baseline = phases.find((p) => p.report.name === 'no-cache')?.report;
   for (const { report: r, details: d } of phases) {
-    const saving = steadySaving(r, baseline);
-    if (!d || saving === null || r.name === 'no-cache') continue;
-    const whole = (r.sqlQueries?.warmup ?? 0) + (r.sqlQueries?.steady ?? 0);
+    if (!baseline || r.name === 'no-cache') continue;
+    const saving = 100 * (1 - perThousand(r.sqlQueries.steady, r.requests.steady) / perThousand(baseline.sqlQueries.steady, baseline.requests.steady));
+    const whole = r.sqlQueries.warmup + r.sqlQueries.steady;
     const floor = d.verdict.distinctQuestions + d.verdict.invalidations;
     lines.push(
       `${r.name}: steady state: ${saving.toFixed(1)} % fewer SQL queries than no cache; whole run ${count(whole)} SQL queries, ` +
@@ -118,14 +100,13 @@ export function formatReport(phases: readonly PhaseOutcome[], reportPath: string
     }
   }
   for (const { report: r, details: d } of phases) {
-    if (!d) continue;
     const s = d.verdict.staleByQuestion;
-    const nodeSql = r.sqlQueries ? r.sqlQueries.warmup + r.sqlQueries.steady : 0;
+    const downs = d.run.nodes.reduce((sum, n) => sum + n.serversMarkedDown, 0);
     lines.push(
-      `${r.name}: ${count(r.staleAnswers ?? 0)} stale (${count(s.group)} group, ${count(s.credentials)} credentials, ${count(s.address)} address)` +
+      `${r.name}: ${count(r.staleAnswers)} stale (${count(s.group)} group, ${count(s.credentials)} credentials, ${count(s.address)} address)` +
         `${d.errors > 0 ? `, ${count(d.errors)} failed lookups (${d.firstError ?? '?'})` : ''}` +
-        `${downs(d) > 0 ? `; memcached servers marked down ${count(downs(d))} times (requests timed out: on a loaded machine, lookups then go to MySQL)` : ''}; MariaDB counted ${count(d.run.serverSelects)} SELECTs ` +
-        `(the nodes sent ${count(nodeSql)} queries${d.run.watcherQueries > 0 ? `, the watcher ${count(d.run.watcherQueries)}` : ''}).`,
+        `${downs > 0 ? `; memcached servers marked down ${count(downs)} times (requests timed out: on a loaded machine, lookups then go to MySQL)` : ''}; MariaDB counted ${count(d.run.serverSelects)} SELECTs ` +
+        `(the nodes sent ${count(r.sqlQueries.warmup + r.sqlQueries.steady)} queries${d.run.watcherQueries > 0 ? `, the watcher ${count(d.run.watcherQueries)}` : ''}).`,
     );
   }
   lines.push('', `HTML report with charts: ${reportPath}`);
