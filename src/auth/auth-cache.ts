@@ -381,7 +381,8 @@ export class AuthCache {
   private async ready(lookup: 'group' | 'credentials'): Promise<LookupDeadline> {
     if (!this.tables[lookup].enabled) throw new LookupDisabledError(lookup);
     const deadline = this.deadline();
-    await deadline.run(`lookups.${lookup}`, () => this.schema.ready(lookup));
+    // Once the schema is learnt there is nothing to wait for: no timer, no race.
+    if (!this.schema.learnt) await deadline.run(`lookups.${lookup}`, () => this.schema.ready(lookup));
     return deadline;
   }
 
@@ -403,7 +404,9 @@ function local<T>(value: T, status: LookupStatus | undefined): Promise<T> {
 
 /** Names must be strings: anything else is a caller's mistake, never coerced. */
 function checkNames(names: Readonly<Record<string, unknown>>): void {
-  for (const [field, value] of Object.entries(names)) {
+  // for…in, not Object.entries: no array per lookup on the hot path.
+  for (const field in names) {
+    const value = names[field];
     if (typeof value !== 'string') throw new InvalidArgumentError(`${field} must be a string, got ${typeof value}`);
   }
 }

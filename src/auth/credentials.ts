@@ -48,8 +48,9 @@ export class CredentialsLookup {
   /** The key parts of the question's names; an undefined part is a name no row can equal. */
   private async parts(user: string, domain: string, deadline: LookupDeadline | 'key'): Promise<(string | undefined)[]> {
     const { table, userColumn, domainColumn } = this.table;
-    const parts = [await this.names.part({ table, column: userColumn }, user, this.queryTimeoutMs, deadline)];
-    if (this.table.useDomain) parts.push(await this.names.part({ table, column: domainColumn }, domain, this.queryTimeoutMs, deadline));
+    const part = (column: string, name: string): string | undefined | Promise<string | undefined> => this.names.partSoon({ table, column }, name, this.queryTimeoutMs, deadline);
+    const parts = [await part(userColumn, user)];
+    if (this.table.useDomain) parts.push(await part(domainColumn, domain));
     return parts;
   }
 

@@ -40,7 +40,7 @@ export class GroupLookup {
   /** The key parts of the question's names; an undefined part is a name no row can equal. */
   private async parts(user: string, domain: string, group: string, deadline: LookupDeadline | 'key'): Promise<(string | undefined)[]> {
     const { table, userColumn, domainColumn, groupColumn } = this.table;
-    const part = (column: string, name: string): Promise<string | undefined> => this.names.part({ table, column }, name, this.queryTimeoutMs, deadline);
+    const part = (column: string, name: string): string | undefined | Promise<string | undefined> => this.names.partSoon({ table, column }, name, this.queryTimeoutMs, deadline);
     const parts = [await part(userColumn, user)];
     if (this.table.useDomain) parts.push(await part(domainColumn, domain));
     parts.push(await part(groupColumn, group));

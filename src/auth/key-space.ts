@@ -41,6 +41,12 @@ export class KeySpace {
     status?: LookupStatus,
     validate?: Validator,
   ): Promise<CachedValue> {
+    const generation = this.generation.fresh();
+    // The generation read within its check interval: the key is built without a wait or a timer.
+    if (generation !== undefined) {
+      const key = cacheKey(`${this.keyPrefix}${generation}:`, kind, ...parts);
+      return engine.getOrLoad(key, loader, { status, validate, deadlineMs: this.left(key, deadline) });
+    }
     const unversioned = cacheKey(this.keyPrefix, kind, ...parts);
     let key: string;
     try {

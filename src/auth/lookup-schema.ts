@@ -46,6 +46,14 @@ export class LookupSchema {
   }
 
   /**
+   * True once this process learnt every enabled lookup's facts from MySQL and found the tables
+   * fit: {@link ready} then has nothing to check or wait for, so a lookup may skip it.
+   */
+  get learnt(): boolean {
+    return this.verified;
+  }
+
+  /**
    * Resolves when `lookup` can build its keys. Until facts were learnt from MySQL by this process,
    * each call may start one new attempt (at most one every `retryMs`) and waits for it only if
    * the lookup has no facts at all.

@@ -37,6 +37,9 @@ interface Answer {
   readonly source: NonNullable<LookupStatus['source']>;
 }
 
+/** The first read of a lookup, made before it joined or started a flight: what came back, or why nothing did. */
+type FirstRead = { readonly item: Item | undefined } | { readonly failure: unknown };
+
 /**
  * A generic read-through cache over memcached. It knows nothing of Kamailio: keys are strings,
  * values are strings or `null`, and the loader is the caller's.
@@ -80,7 +83,31 @@ export class ReadThroughCache {
     this.counters.lookups += 1;
     const deadlineMs = options.deadlineMs ?? this.options.deadlineMs;
     const deadline = this.options.now() + deadlineMs;
-    const { promise, joined } = this.flights.run(key, () => this.lookup(key, loader, options, deadline));
+    let first: FirstRead | undefined;
+    if (!this.flights.has(key)) {
+      // Most lookups are hits: read first, with no timer or race of its own. The read cannot
+      // outlive the deadline (its `remainingMs`), and a fresh hit is answered as soon as it arrives.
+      try {
+        const item = await this.store.get(key, this.within(deadline));
+        const hit = item === undefined || isLease(item) ? undefined : this.fresh(key, item, options.validate ?? this.options.validate);
+        if (hit !== undefined && item !== undefined) {
+          if (hit.value === null) this.counters.negativeHits += 1;
+          else this.counters.hits += 1;
+          this.maybeRefresh(key, loader, options, hit.expiresAt, item);
+          if (options.status) {
+            options.status.source = 'cache';
+            options.status.server = this.store.serverFor(key);
+          }
+          return hit.value;
+        }
+        first = { item };
+      } catch (failure) {
+        first = { failure };
+      }
+    }
+    // Anything else (a miss, a lease, an entry to replace, a failed read) takes the full path
+    // under the deadline, with the read handed on unless another caller's flight is joined.
+    const { promise, joined } = this.flights.run(key, () => this.lookup(key, loader, options, deadline, first));
     if (joined) this.counters.coalesced += 1;
     try {
       const answer = await raceDeadline(promise, deadline - this.options.now(), () => new DeadlineError(key, deadlineMs));
@@ -118,7 +145,7 @@ export class ReadThroughCache {
     await this.store.delete(key, { timeoutMs: this.options.cacheTimeoutMs });
   }
 
-  private async lookup(key: string, loader: Loader, options: LoadOptions, deadline: number): Promise<Answer> {
+  private async lookup(key: string, loader: Loader, options: LoadOptions, deadline: number, first?: FirstRead): Promise<Answer> {
     let stale: CachedValue | undefined;
     let counted = false;
     const deadlineError = (): DeadlineError => new DeadlineError(key, options.deadlineMs ?? this.options.deadlineMs);
@@ -128,7 +155,13 @@ export class ReadThroughCache {
       let item: Item | undefined;
       let fromPeer = false;
       try {
-        item = await this.store.get(key, this.within(deadline));
+        if (first === undefined) item = await this.store.get(key, this.within(deadline));
+        else {
+          const given = first;
+          first = undefined;
+          if ('failure' in given) throw given.failure;
+          item = given.item;
+        }
         if (item && isLease(item)) {
           const waited = await waitForLeader(this.waitContext, key, item, deadline, deadlineError);
           if (waited.kind === 'abandoned') this.counters.abandonedLeases += 1;
@@ -263,6 +296,17 @@ export class ReadThroughCache {
     if (decoded.kind !== 'value' || decoded.value === null || accepts(validate, decoded.value)) return decoded;
     this.counters.malformed += 1;
     return undefined;
+  }
+
+  /**
+   * The entry's value when it can be served as it is (genuine, accepted by the validator, not
+   * expired); undefined otherwise, counting nothing: the full path decodes it again and counts.
+   */
+  private fresh(key: string, item: Item, validate: Validator): { readonly value: CachedValue; readonly expiresAt: number | undefined } | undefined {
+    const decoded = this.options.codec.decode(key, item.value.toString('utf8'));
+    if (decoded.kind !== 'value') return undefined;
+    if (decoded.expiresAt !== undefined && decoded.expiresAt <= this.options.now()) return undefined;
+    return decoded.value === null || accepts(validate, decoded.value) ? decoded : undefined;
   }
 
   /** Starts one background reload of a hot key nearing expiry; replaces the entry only if unchanged. */

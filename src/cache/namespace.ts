@@ -27,12 +27,22 @@ export class NamespaceGeneration {
   ) {}
 
   /**
+   * The generation as last read, while it is recent enough to use (read within `checkMs`);
+   * undefined when {@link current} has to ask memcached. Lets a hot path build keys without
+   * awaiting anything.
+   */
+  fresh(): bigint | undefined {
+    return this.cached !== undefined && this.now() - this.checkedAt < this.checkMs ? this.cached : undefined;
+  }
+
+  /**
    * The current generation, read within `timeoutMs` (the cluster's request timeout by default) or
    * what is left of the caller's deadline, `remainingMs` (see `CallOptions.remainingMs`).
    * @throws the store's typed error when memcached cannot answer.
    */
   async current(timeoutMs?: number, remainingMs?: number): Promise<bigint> {
-    if (this.cached !== undefined && this.now() - this.checkedAt < this.checkMs) return this.cached;
+    const fresh = this.fresh();
+    if (fresh !== undefined) return fresh;
     return this.reads.run('generation', async () => {
       let read: bigint;
       try {

@@ -14,6 +14,11 @@ export class SingleFlight<T> {
     return { promise, joined: false };
   }
 
+  /** True while a call for `key` is running. */
+  has(key: string): boolean {
+    return this.running.has(key);
+  }
+
   /** Number of keys with a call running. */
   get size(): number {
     return this.running.size;

@@ -14,6 +14,14 @@ export interface NameCounters {
   noRowAnswers: number;
 }
 
+/** What {@link ColumnKeys.partAtOnce} answers for a name only MySQL can weigh (not yet memoized). */
+export const ASK_MYSQL: unique symbol = Symbol('ask MySQL');
+
+/** Names remembered by {@link ColumnKeys}' hot map before it starts afresh. */
+const HOT_NAMES = 2048;
+/** Longest name (UTF-16 units) the hot map remembers: real user, domain and group names are short. */
+const HOT_NAME_UNITS = 64;
+
 /** `a lone surrogate` → U+FFFD: mysql2 sends UTF-8, so this is the name MySQL compares. */
 export function asSent(name: string): string {
   return name.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
@@ -30,6 +38,12 @@ export function asSent(name: string): string {
 export class ColumnKeys {
   private readonly reps: Map<string, string>;
   private readonly askSql: string;
+  /**
+   * Short names keyed lately, with their parts (null: no row can equal the name). Hot names come
+   * back on every request, and keying one costs a regular expression and a walk over its
+   * characters; the map is cleared when full, which costs nothing per hit (no LRU bookkeeping).
+   */
+  private readonly hot = new Map<string, string | null>();
 
   constructor(
     /** The column's facts. */
@@ -52,6 +66,10 @@ export class ColumnKeys {
    * it), for callers that want the key rather than the answer.
    */
   async part(name: string, ask: AskMysql, keepLong = false): Promise<string | undefined> {
+    if (!keepLong) {
+      const known = this.partAtOnce(name);
+      if (known !== ASK_MYSQL) return known;
+    }
     const sent = asSent(name);
     const local = this.localUnits(sent);
     if (local === 'no-row') return this.noRow();
@@ -67,6 +85,32 @@ export class ColumnKeys {
     const row = await ask(this.askSql, this.facts.collation.repertoire === 'ask' ? [trimmedName, trimmedName, trimmedName] : [trimmedName]);
     const part = row.length > 1 && Number(row[1]) !== 1 ? null : this.fromHex(String(row[0] ?? ''));
     this.memo.set(id, part);
+    return part === null ? this.noRow() : part;
+  }
+
+  /**
+   * The key part of `name` when it needs no query (keyed locally, or memoized), undefined when no
+   * row can equal it, or {@link ASK_MYSQL}: then {@link part} asks MySQL.
+   */
+  partAtOnce(name: string): string | undefined | typeof ASK_MYSQL {
+    const hot = this.hot.get(name);
+    if (hot !== undefined) return hot === null ? this.noRow() : hot;
+    const sent = asSent(name);
+    const local = this.localUnits(sent);
+    let part: string | null;
+    if (local === 'ask') {
+      const memoized = this.memo.get(`${this.facts.id}\n${sent}`);
+      if (memoized === undefined) return ASK_MYSQL;
+      part = memoized;
+    } else if (local === 'no-row') part = null;
+    else {
+      const units = this.trimmed(local);
+      part = this.tooLong(units.length) ? null : keyPart(units, this.reps);
+    }
+    if (name.length <= HOT_NAME_UNITS) {
+      if (this.hot.size >= HOT_NAMES) this.hot.clear();
+      this.hot.set(name, part);
+    }
     return part === null ? this.noRow() : part;
   }
 

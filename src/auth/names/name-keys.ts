@@ -2,7 +2,7 @@ import { SourceUnavailableError } from '../../errors.js';
 import { LookupDeadline } from '../lookup-deadline.js';
 import type { SqlClient } from '../sql.js';
 import type { ColumnFacts } from './collation-facts.js';
-import { ColumnKeys, type NameCounters } from './column-keys.js';
+import { ASK_MYSQL, ColumnKeys, type NameCounters } from './column-keys.js';
 import { KeyMemo } from './key-memo.js';
 import { columnId, type NameColumn } from './learn.js';
 import { firstRow } from './probe.js';
@@ -52,14 +52,31 @@ export class NameKeys {
    */
   async part(column: NameColumn, name: string, timeoutMs: number, deadline: LookupDeadline | 'key'): Promise<string | undefined> {
     const id = columnId(column);
-    const keys = this.columns.get(id);
-    if (!keys) throw new SourceUnavailableError(id, new Error(`the collation of ${id} is not known yet (MySQL has not answered since start-up)`));
+    const keys = this.keysOf(id);
     // Like a lookup's load, the query is not cut at the caller's deadline (which then fails with
     // DeadlineError, never with the query's own timeout): it runs on and fills the memo.
     const ask = (sql: string, params: string[]): Promise<unknown[]> => firstRow(this.sql, sql, params, timeoutMs);
     const label = `${id} = ${JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name)}`;
     if (deadline !== 'key') return deadline.run(label, () => keys.part(name, ask));
     return new LookupDeadline(timeoutMs).run(label, () => keys.part(name, ask, true));
+  }
+
+  /**
+   * {@link part} without a wait when a lookup can have it at once: the part itself when the name
+   * is keyed locally or remembered (most names, every time), a promise only when MySQL must weigh
+   * it (or for `key`, which keys long names too).
+   * @throws SourceUnavailableError when the column's facts are unknown.
+   */
+  partSoon(column: NameColumn, name: string, timeoutMs: number, deadline: LookupDeadline | 'key'): string | undefined | Promise<string | undefined> {
+    if (deadline === 'key') return this.part(column, name, timeoutMs, deadline);
+    const known = this.keysOf(columnId(column)).partAtOnce(name);
+    return known === ASK_MYSQL ? this.part(column, name, timeoutMs, deadline) : known;
+  }
+
+  private keysOf(id: string): ColumnKeys {
+    const keys = this.columns.get(id);
+    if (!keys) throw new SourceUnavailableError(id, new Error(`the collation of ${id} is not known yet (MySQL has not answered since start-up)`));
+    return keys;
   }
 
   /** The memo's size. */
