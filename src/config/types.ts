@@ -13,7 +13,7 @@ import type { MysqlConfig } from './sections/mysql.js';
 
 export type { CacheConfig, CodecName, SourceErrorPolicy } from './sections/cache.js';
 export type { KamailioConfig, KamailioHtableConfig, KamailioNodeConfig, KamailioRpcConfig } from './sections/kamailio.js';
-export type { AddressLookupConfig, CredentialsLookupConfig, GroupLookupConfig, LookupsConfig } from './sections/lookups.js';
+export type { LookupsConfig } from './sections/lookups.js';
 export type { FallbackConfig, MemcachedConfig, SaslConfig } from './sections/memcached.js';
 export type { MetricsConfig } from './sections/metrics.js';
 export type { MysqlConfig } from './sections/mysql.js';

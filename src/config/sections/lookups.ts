@@ -53,13 +53,6 @@ const ADDRESS_FIELDS = {
 /** The keys of `lookups:`. */
 export const LOOKUPS_KEYS = ['group', 'credentials', 'address'];
 
-/** `lookups.group:` — the group lookup's table, as AuthCache takes it. */
-export type GroupLookupConfig = GroupTable;
-/** `lookups.credentials:` — the credentials lookup's table, as AuthCache takes it. */
-export type CredentialsLookupConfig = CredentialsTable;
-/** `lookups.address:` — the address lookup's table, as AuthCache takes it. */
-export type AddressLookupConfig = AddressTableColumns;
-
 /** `lookups:` — tables and columns, with Kamailio 5.6's defaults. Names are checked SQL identifiers. */
 export interface LookupsConfig {
   /** Group membership (`is_user_in`). */
