@@ -20,8 +20,9 @@ import { scenario as auth } from './scenarios/auth.js';
 import { scenario as mysqlLoad } from './scenarios/mysql-load.js';
 import { scenario as leaseWait } from './scenarios/lease-wait.js';
 import { scenario as singleGet } from './scenarios/single-get.js';
+import { scenario as localTier } from './scenarios/local-tier.js';
 
-const SCENARIOS: readonly Scenario[] = [singleGet, multiGet, auth, ring, mysqlLoad, leaseWait];
+const SCENARIOS: readonly Scenario[] = [singleGet, multiGet, auth, ring, mysqlLoad, leaseWait, localTier];
 const REPORT = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 async function main(): Promise<number> {

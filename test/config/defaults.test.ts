@@ -52,7 +52,7 @@ describe('defaults', () => {
       leaseMs: 2000,
       refreshAhead: 0,
       staleTtlSeconds: 0,
-      local: { enabled: false, maxEntries: 100_000, maxBytes: 33_554_432, boundMs: 1000, pollMs: 50 },
+      local: { enabled: false, maxEntries: 100_000, maxBytes: 67_108_864, boundMs: 1000, pollMs: 50 },
     });
     expect(config.metrics).toEqual({ prefix: 'authring_' });
     expect(config.warnings).toEqual([]);

@@ -28,7 +28,7 @@ export class LocalNodes {
   private constructor() {}
 
   /** Starts `count` nodes on the config file and waits until each answers every question from its local tier. */
-  static async start(count: number, configPath: string, questions: readonly Question[], askMs: number): Promise<LocalNodes> {
+  static async start(count: number, configPath: string, questions: readonly Question[], askMs: number, startMs = 120_000): Promise<LocalNodes> {
     const nodes = new LocalNodes();
     const script = fileURLToPath(new URL('./local-node.ts', import.meta.url));
     for (let n = 0; n < count; n++) {
@@ -46,7 +46,8 @@ export class LocalNodes {
       nodes.children.push(child);
       nodes.lines.push(lines);
     }
-    for (let q = 0; q < questions.length; q++) await nodes.waitForAnswer(q, () => true, true, 0, 60_000);
+    // Each process compiles the sources with tsx first: slow on a loaded machine.
+    for (let q = 0; q < questions.length; q++) await nodes.waitForAnswer(q, () => true, true, 0, startMs);
     return nodes;
   }
 

@@ -63,7 +63,7 @@ describe.skipIf(!ready)('the local tier on node processes, coherent through the 
       ].join('\n'),
     );
     nodes = await LocalNodes.start(2, config, QUESTIONS, 5);
-  }, 120_000);
+  }, 200_000);
 
   afterAll(async () => {
     await nodes?.stop();

@@ -73,8 +73,12 @@ export interface FollowedTier {
   revoke(): void;
 }
 
-/** Bytes counted for each entry besides its strings: a measured estimate of the heap it costs. */
-const ENTRY_OVERHEAD_BYTES = 96;
+/**
+ * Bytes counted for each entry besides its strings, so `maxBytes` tracks the heap: an entry with
+ * about 60 characters of question and key measured 393 bytes of heap (LRU slots, the entry, the
+ * index; docs/benchmarks.md).
+ */
+const ENTRY_OVERHEAD_BYTES = 320;
 
 /**
  * Answers held in process memory, in front of memcached: an LRU bounded by entries and bytes.

@@ -4,7 +4,7 @@ export interface LocalTierSettings {
   readonly enabled?: boolean;
   /** Entries held at most (one per question as asked). @default 100000 */
   readonly maxEntries?: number;
-  /** Bytes the entries account for at most. @default 33554432 (32 MiB) */
+  /** Bytes the entries account for at most. @default 67108864 (64 MiB) */
   readonly maxBytes?: number;
   /**
    * Milliseconds an answer from process memory may lag the database at most: past it without a
@@ -22,7 +22,7 @@ export interface LocalTierSettings {
 export const LOCAL_TIER_DEFAULTS: Required<LocalTierSettings> = {
   enabled: false,
   maxEntries: 100_000,
-  maxBytes: 32 * 1024 * 1024,
+  maxBytes: 64 * 1024 * 1024,
   boundMs: 1000,
   pollMs: 50,
 };
