@@ -48,7 +48,7 @@ export const scenario: Scenario = {
     const memcached = { servers, timeoutMs: 5000 };
     const cache = { keyPrefix: prefix, deadlineMs: 5000, cacheTimeoutMs: 5000 };
     const writer = await library.AuthCache.create({ memcached, mysql: { uri: db.url }, cache });
-    await library.installTriggers(writer);
+    await library.installTriggers(writer.database);
     const watcher = await library.ChangeWatcher.start(writer, { watcherId: 'bench-local' });
     const local = await library.AuthCache.create({ memcached, mysql: { uri: db.url }, cache, local: { enabled: true } });
     const remote = await library.AuthCache.create({ memcached, mysql: { uri: db.url }, cache });
@@ -83,7 +83,7 @@ export const scenario: Scenario = {
       return summarize(contenders, results, rounds, heap, idle, delays, notes, bypasses);
     } finally {
       await watcher.stop();
-      await library.removeTriggers(writer).catch(() => undefined);
+      await library.removeTriggers(writer.database).catch(() => undefined);
       await Promise.all([writer.close(), local.close(), remote.close()]);
       memjs.close();
       await db.drop();
@@ -122,7 +122,7 @@ function heapPerEntries(count: number): { heapBytes: number; accountedBytes: num
 /** What an idle node with the local tier asks of memcached and MySQL per second. */
 async function idleCost(auth: Awaited<ReturnType<typeof library.AuthCache.create>>, seconds: number): Promise<{ getMultiPerSec: number; requestsPerSec: number; mysqlPerSec: number }> {
   const requests = (): number => auth.cluster.stats().servers.reduce((n, s) => n + Number(s.requests), 0);
-  const mysql = (): number => auth.engine.counters.loads + auth.stats().names.weightQueries;
+  const mysql = (): number => auth.stats().cache.loads + auth.stats().names.weightQueries;
   let polls = 0;
   const count = (): void => void (polls += 1);
   auth.local?.follower.on('polled', count);
