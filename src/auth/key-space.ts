@@ -45,6 +45,7 @@ export class KeySpace {
     // The generation read within its check interval: the key is built without a wait or a timer.
     if (generation !== undefined) {
       const key = cacheKey(`${this.keyPrefix}${generation}:`, kind, ...parts);
+      if (status) status.key = key;
       return engine.getOrLoad(key, loader, { status, validate, deadlineMs: this.left(key, deadline) });
     }
     const unversioned = cacheKey(this.keyPrefix, kind, ...parts);
