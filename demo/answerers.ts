@@ -31,6 +31,8 @@ export interface Answerer {
   readonly memcachedRequests: () => number;
   /** Times a memcached server was marked down (on a loaded machine: timeouts). */
   readonly serversMarkedDown: () => number;
+  /** The local tier's counters (hits, misses, bypasses by reason, clears), when it is on. */
+  readonly localCounters?: () => Record<string, number> | undefined;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,10 @@ export async function openAnswerer(mode: Mode, configPath: string, htableTtlS: n
       sqlQueries: count,
       memcachedRequests: () => auth.stats().memcached.servers.reduce((sum, s) => sum + s.requests, 0),
       serversMarkedDown: () => downs,
+      localCounters: () => {
+        const local = auth.localStats();
+        return local && { hits: local.hits, misses: local.misses, clears: local.clears, ...Object.fromEntries(Object.entries(local.bypasses).map(([reason, n]) => [`bypassed (${reason})`, n])) };
+      },
       close: async () => { await auth.close(); await pool.end(); },
     };
   }

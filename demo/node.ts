@@ -49,6 +49,8 @@ export interface NodeResult {
   readonly firstError?: string;
   /** Times a memcached server was marked down during the replay. */
   readonly serversMarkedDown: number;
+  /** The local tier's counters at the end, when it is on. */
+  readonly local?: Record<string, number>;
 }
 
 /** The first 32 bits of an `ha1` as a number; -1 for none. */
@@ -104,7 +106,8 @@ async function replay({ input, ...parent }: ParentChannel<NodeInput>): Promise<N
     await Promise.all(Array.from({ length: input.concurrency }, worker));
     clearInterval(ticker);
     const total = counters(done);
-    return { records, warm: warm ?? total, total, series, errors, serversMarkedDown: answerer.serversMarkedDown(), ...(firstError === undefined ? {} : { firstError }) };
+    const local = answerer.localCounters?.();
+    return { records, warm: warm ?? total, total, series, errors, serversMarkedDown: answerer.serversMarkedDown(), ...(firstError === undefined ? {} : { firstError }), ...(local && { local }) };
   } finally {
     await answerer.close();
   }

@@ -109,6 +109,11 @@ export function formatReport(phases: readonly PhaseOutcome[], reportPath: string
         `(the nodes sent ${count(r.sqlQueries.warmup + r.sqlQueries.steady)} queries${d.run.watcherQueries > 0 ? `, the watcher ${count(d.run.watcherQueries)}` : ''}).`,
     );
   }
+  for (const { report: r, details: d } of phases) {
+    const local: Record<string, number> = {};
+    for (const n of d.run.nodes) for (const [what, value] of Object.entries(n.local ?? {})) local[what] = (local[what] ?? 0) + value;
+    if (Object.keys(local).length > 0) lines.push(`${r.name}: local tier (group and credentials questions, all nodes): ${Object.entries(local).map(([what, value]) => `${count(value)} ${what}`).join(', ')}.`);
+  }
   lines.push('', `HTML report with charts: ${reportPath}`);
   return lines.join('\n');
 }
