@@ -226,11 +226,12 @@ export class AuthCache {
   }
 
   private askGroup(user: string, domain: string, group: string, status?: LookupStatus): Promise<boolean> {
-    return this.guard(async () => {
-      checkNames({ user, domain, group });
-      const deadline = await this.ready('group');
-      return this.groups.isUserInGroup(user, domain, group, deadline, status);
-    }, false);
+    return this.guard(this.groupAnswer(user, domain, group, status), false);
+  }
+
+  private async groupAnswer(user: string, domain: string, group: string, status?: LookupStatus): Promise<boolean> {
+    checkNames({ user, domain, group });
+    return this.groups.isUserInGroup(user, domain, group, this.readyNow('group') ?? (await this.ready('group')), status);
   }
 
   /**
@@ -249,11 +250,12 @@ export class AuthCache {
   }
 
   private askCredentials(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
-    return this.guard(async () => {
-      checkNames({ user, domain });
-      const deadline = await this.ready('credentials');
-      return this.credentials.getCredentials(user, domain, deadline, status);
-    }, undefined);
+    return this.guard(this.credentialsAnswer(user, domain, status), undefined);
+  }
+
+  private async credentialsAnswer(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
+    checkNames({ user, domain });
+    return this.credentials.getCredentials(user, domain, this.readyNow('credentials') ?? (await this.ready('credentials')), status);
   }
 
   /**
@@ -265,11 +267,12 @@ export class AuthCache {
    *   `lookups.address.enabled` is false.
    */
   allowAddress(ip: string, group: number, port = 0, status?: LookupStatus): Promise<boolean> {
-    return this.guard(async () => {
+    const answer = async (): Promise<boolean> => {
       checkAddressQuestion(ip, group, port);
       if (!this.tables.address.enabled) throw new LookupDisabledError('address');
       return this.addresses.allowAddress(ip, group, port, this.deadline(), status);
-    }, false);
+    };
+    return this.guard(answer(), false);
   }
 
   /**
@@ -377,22 +380,29 @@ export class AuthCache {
     return new LookupDeadline(this.deadlineMs);
   }
 
+  /**
+   * A new deadline at once when the lookup is enabled and the schema learnt (the usual case:
+   * nothing to wait for, no timer); undefined when {@link ready} must see to it.
+   */
+  private readyNow(lookup: 'group' | 'credentials'): LookupDeadline | undefined {
+    return this.tables[lookup].enabled && this.schema.learnt ? this.deadline() : undefined;
+  }
+
   /** A new deadline, once the lookup is enabled and can build its keys (within that deadline). */
   private async ready(lookup: 'group' | 'credentials'): Promise<LookupDeadline> {
     if (!this.tables[lookup].enabled) throw new LookupDisabledError(lookup);
     const deadline = this.deadline();
-    // Once the schema is learnt there is nothing to wait for: no timer, no race.
-    if (!this.schema.learnt) await deadline.run(`lookups.${lookup}`, () => this.schema.ready(lookup));
+    await deadline.run(`lookups.${lookup}`, () => this.schema.ready(lookup));
     return deadline;
   }
 
-  private async guard<T>(lookup: () => Promise<T>, denied: T): Promise<T> {
-    try {
-      return await lookup();
-    } catch (error) {
-      if (this.onSourceError === 'deny' && (error instanceof SourceUnavailableError || error instanceof DeadlineError)) return denied;
+  /** The lookup's answer, or `denied` for a failure `onSourceError: 'deny'` turns into "no". */
+  private guard<T>(lookup: Promise<T>, denied: T): Promise<T> {
+    if (this.onSourceError !== 'deny') return lookup;
+    return lookup.catch((error: unknown) => {
+      if (error instanceof SourceUnavailableError || error instanceof DeadlineError) return denied;
       throw error;
-    }
+    });
   }
 }
 

@@ -46,24 +46,30 @@ export class CredentialsLookup {
   }
 
   /** The key parts of the question's names; an undefined part is a name no row can equal. */
-  private async parts(user: string, domain: string, deadline: LookupDeadline | 'key'): Promise<(string | undefined)[]> {
+  private async parts(user: string, domain: string, deadline: 'key'): Promise<(string | undefined)[]> {
     const { table, userColumn, domainColumn } = this.table;
-    const part = (column: string, name: string): string | undefined | Promise<string | undefined> => this.names.partSoon({ table, column }, name, this.queryTimeoutMs, deadline);
-    const parts = [await part(userColumn, user)];
-    if (this.table.useDomain) parts.push(await part(domainColumn, domain));
+    const parts = [await this.names.part({ table, column: userColumn }, user, this.queryTimeoutMs, deadline)];
+    if (this.table.useDomain) parts.push(await this.names.part({ table, column: domainColumn }, domain, this.queryTimeoutMs, deadline));
     return parts;
   }
 
   /** The subscriber's credentials, or undefined when there is none. */
   async getCredentials(user: string, domain: string, deadline: LookupDeadline, status?: LookupStatus): Promise<Credentials | undefined> {
-    const parts = await this.parts(user, domain, deadline);
+    const { table, userColumn, domainColumn } = this.table;
+    // Names are mostly keyed at once: only a part MySQL must weigh is awaited.
+    const first = this.names.partSoon({ table, column: userColumn }, user, this.queryTimeoutMs, deadline);
+    const parts = [typeof first === 'object' ? await first : first];
+    if (this.table.useDomain) {
+      const second = this.names.partSoon({ table, column: domainColumn }, domain, this.queryTimeoutMs, deadline);
+      parts.push(typeof second === 'object' ? await second : second);
+    }
     if (!isKeyed(parts)) return undefined;
     const value = await this.lookup(user, domain, parts, deadline, status);
     // The engine served nothing decodeCredentials refuses (such an entry is a counted miss, replaced).
     return value === null ? undefined : decodeCredentials(value);
   }
 
-  private async lookup(user: string, domain: string, parts: string[], deadline: LookupDeadline, status?: LookupStatus): Promise<string | null> {
+  private lookup(user: string, domain: string, parts: string[], deadline: LookupDeadline, status?: LookupStatus): Promise<string | null> {
     const params = this.table.useDomain ? [user, domain] : [user];
     return this.space.lookup(
       this.engine,

@@ -41,9 +41,15 @@ export class GroupLookup {
   private async parts(user: string, domain: string, group: string, deadline: LookupDeadline | 'key'): Promise<(string | undefined)[]> {
     const { table, userColumn, domainColumn, groupColumn } = this.table;
     const part = (column: string, name: string): string | undefined | Promise<string | undefined> => this.names.partSoon({ table, column }, name, this.queryTimeoutMs, deadline);
-    const parts = [await part(userColumn, user)];
-    if (this.table.useDomain) parts.push(await part(domainColumn, domain));
-    parts.push(await part(groupColumn, group));
+    // Names are mostly keyed at once: only a part MySQL must weigh is awaited.
+    const user1 = part(userColumn, user);
+    const parts = [typeof user1 === 'object' ? await user1 : user1];
+    if (this.table.useDomain) {
+      const domain1 = part(domainColumn, domain);
+      parts.push(typeof domain1 === 'object' ? await domain1 : domain1);
+    }
+    const group1 = part(groupColumn, group);
+    parts.push(typeof group1 === 'object' ? await group1 : group1);
     return parts;
   }
 

@@ -32,7 +32,7 @@ export class KeySpace {
    * cache rather than failing. `validate` tells a cached value of this kind from a malformed one
    * (see `ReadThroughOptions.validate`).
    */
-  async lookup(
+  lookup(
     engine: ReadThroughCache,
     kind: string,
     parts: readonly string[],
@@ -43,11 +43,24 @@ export class KeySpace {
   ): Promise<CachedValue> {
     const generation = this.generation.fresh();
     // The generation read within its check interval: the key is built without a wait or a timer.
-    if (generation !== undefined) {
-      const key = cacheKey(`${this.keyPrefix}${generation}:`, kind, ...parts);
-      if (status) status.key = key;
-      return engine.getOrLoad(key, loader, { status, validate, deadlineMs: this.left(key, deadline) });
-    }
+    if (generation === undefined) return this.lookupReadingGeneration(engine, kind, parts, loader, deadline, status, validate);
+    const key = cacheKey(`${this.keyPrefix}${generation}:`, kind, ...parts);
+    if (status) status.key = key;
+    const remaining = deadline.remainingMs();
+    if (remaining <= 0) return Promise.reject(new DeadlineError(key, deadline.totalMs));
+    return engine.getOrLoad(key, loader, { status, validate, deadlineMs: remaining });
+  }
+
+  /** {@link lookup} when the generation must be read first, within the deadline. */
+  private async lookupReadingGeneration(
+    engine: ReadThroughCache,
+    kind: string,
+    parts: readonly string[],
+    loader: Loader,
+    deadline: LookupDeadline,
+    status?: LookupStatus,
+    validate?: Validator,
+  ): Promise<CachedValue> {
     const unversioned = cacheKey(this.keyPrefix, kind, ...parts);
     let key: string;
     try {
