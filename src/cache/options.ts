@@ -76,6 +76,32 @@ export const READ_THROUGH_DEFAULTS: Required<Omit<ReadThroughOptions, 'codec' | 
   staleTtlSeconds: 0,
 };
 
+/** The accepted values of a numeric option: `min..max`, integers only when `integer`. */
+export interface OptionLimits {
+  readonly min: number;
+  readonly max: number;
+  readonly integer: boolean;
+}
+
+/** memcached reads a TTL above 30 days as an absolute Unix time. */
+const MAX_TTL_S = 2_592_000;
+
+/**
+ * The limits of {@link ReadThroughOptions}' numbers, written once: the engine checks them, and
+ * the config file's `cache:` section checks its keys against them (so a file that loads never
+ * fails here).
+ */
+export const READ_THROUGH_LIMITS = {
+  ttlSeconds: { min: 1, max: MAX_TTL_S, integer: true },
+  negativeTtlSeconds: { min: 0, max: MAX_TTL_S, integer: true },
+  jitter: { min: 0, max: 0.5, integer: false },
+  deadlineMs: { min: 1, max: 600_000, integer: false },
+  cacheTimeoutMs: { min: 1, max: 600_000, integer: false },
+  leaseMs: { min: 1000, max: 600_000, integer: false },
+  refreshAhead: { min: 0, max: 0.9, integer: false },
+  staleTtlSeconds: { min: 0, max: MAX_TTL_S, integer: true },
+} as const satisfies Record<keyof typeof READ_THROUGH_DEFAULTS, OptionLimits>;
+
 /** Options with defaults applied. */
 export type ResolvedReadThroughOptions = Required<ReadThroughOptions>;
 
@@ -98,21 +124,16 @@ export function resolveReadThroughOptions(options: ReadThroughOptions): Resolved
     validate: options.validate ?? (() => true),
     now: options.now ?? Date.now,
   };
-  checkRange('ttlSeconds', resolved.ttlSeconds, 1, 2_592_000, true);
-  checkRange('negativeTtlSeconds', resolved.negativeTtlSeconds, 0, 2_592_000, true);
-  checkRange('jitter', resolved.jitter, 0, 0.5, false);
-  checkRange('deadlineMs', resolved.deadlineMs, 1, 600_000, false);
-  checkRange('cacheTimeoutMs', resolved.cacheTimeoutMs, 1, 600_000, false);
-  checkRange('leaseMs', resolved.leaseMs, 1000, 600_000, false);
-  checkRange('refreshAhead', resolved.refreshAhead, 0, 0.9, false);
-  checkRange('staleTtlSeconds', resolved.staleTtlSeconds, 0, 2_592_000, true);
+  for (const [name, limits] of Object.entries(READ_THROUGH_LIMITS) as [keyof typeof READ_THROUGH_LIMITS, OptionLimits][]) {
+    checkRange(name, resolved[name], limits);
+  }
   if ((resolved.refreshAhead > 0 || resolved.staleTtlSeconds > 0) && resolved.codec.name === 'plain') {
     throw new InvalidArgumentError('refreshAhead and staleTtlSeconds need a codec that stores the expiry (signed)');
   }
   return resolved;
 }
 
-function checkRange(name: string, value: number, min: number, max: number, integer: boolean): void {
+function checkRange(name: string, value: number, { min, max, integer }: OptionLimits): void {
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer ' : ''}in ${min}..${max}, got ${value}`);
   }

@@ -1,3 +1,4 @@
+import type { OptionLimits } from '../cache/options.js';
 import { MILLISECONDS, type MapReader, type Range } from './reader.js';
 
 /**
@@ -27,6 +28,17 @@ export function int(key: string, range: Range): Field<number> {
 /** An integer number of milliseconds, 1 ms up to what Node's timers take. */
 export function ms(key: string): Field<number> {
   return int(key, MILLISECONDS);
+}
+
+/** A number within the limits the owning layer checks (an integer when it wants one), in `unit`. */
+export function limited(key: string, limits: OptionLimits, unit: string): Field<number> {
+  const range = { min: limits.min, max: limits.max, unit };
+  return limits.integer ? int(key, range) : num(key, range);
+}
+
+/** An integer number of milliseconds within the limits the owning layer checks. */
+export function limitedMs(key: string, limits: OptionLimits): Field<number> {
+  return int(key, { min: limits.min, max: limits.max, unit: 'milliseconds' });
 }
 
 /** A finite number in `range`. */

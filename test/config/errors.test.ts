@@ -134,8 +134,10 @@ describe('values', () => {
     ['codec: hmac', 'cache.codec', '"plain" or "signed" or "encrypted"'],
     ['on_source_error: ignore', 'cache.on_source_error', '"fail" or "deny"'],
     ['key_prefix: "has space"', 'cache.key_prefix', 'printable ASCII without spaces, at most 64 characters'],
-    ['lease_ms: 1.5', 'cache.lease_ms', 'an integer 1..2147483647 (milliseconds)'],
-    ['lookup_deadline_ms: null', 'cache.lookup_deadline_ms', 'an integer 1..2147483647 (milliseconds)'],
+    ['lease_ms: 1.5', 'cache.lease_ms', 'an integer 1000..600000 (milliseconds)'],
+    // The engine's own limits (READ_THROUGH_LIMITS): a file that loads never fails AuthCache.create.
+    ['lease_ms: 500', 'cache.lease_ms', 'an integer 1000..600000 (milliseconds)'],
+    ['lookup_deadline_ms: null', 'cache.lookup_deadline_ms', 'an integer 1..600000 (milliseconds)'],
   ])('cache %s', (line, field, expected) => {
     const error = configError(yaml(...MINIMAL, 'cache:', `  ${line}`));
     expect(error).toMatchObject({ line: 7, column: line.indexOf(':') + 5, field, expected });

@@ -57,13 +57,20 @@ describe('millisecond settings', () => {
   it('stop at the longest timer Node keeps (a longer one fires after 1 ms)', () => {
     const base = ['memcached:', '  servers: [127.0.0.1:11311]'];
     expect(parseConfig(yaml(...base, '  socket_timeout_ms: 2147483647', 'mysql:', '  user: a', '  database: b'), 'a.yaml', {}).memcached.socketTimeoutMs).toBe(2_147_483_647);
-    for (const [section, key] of [['memcached', 'timeout_ms'], ['mysql', 'query_timeout_ms'], ['cache', 'lookup_deadline_ms'], ['cache', 'lease_ms']] as const) {
+    // The lookup's own times stop earlier, at the read-through engine's limits (READ_THROUGH_LIMITS).
+    const cases = [
+      ['memcached', 'timeout_ms', '1..2147483647'],
+      ['mysql', 'query_timeout_ms', '1..2147483647'],
+      ['cache', 'lookup_deadline_ms', '1..600000'],
+      ['cache', 'lease_ms', '1000..600000'],
+    ] as const;
+    for (const [section, key, range] of cases) {
       const lines = [...base, 'mysql:', '  user: a', '  database: b', 'cache: {}'];
       const at = lines.indexOf(`${section}:`) >= 0 ? lines.indexOf(`${section}:`) : lines.indexOf('cache: {}');
       if (section === 'cache') lines[at] = `cache: { ${key}: 99999999999 }`;
       else lines.splice(at + 1, 0, `  ${key}: 99999999999`);
       const error = configError(yaml(...lines));
-      expect(error).toMatchObject({ field: `${section}.${key}`, expected: 'an integer 1..2147483647 (milliseconds)' });
+      expect(error).toMatchObject({ field: `${section}.${key}`, expected: `an integer ${range} (milliseconds)` });
     }
   });
 });

@@ -1,14 +1,11 @@
 import type { ConfigContext } from '../context.js';
 import { AUTH_CACHE_DEFAULTS } from '../../auth/auth-cache.js';
-import { READ_THROUGH_DEFAULTS } from '../../cache/options.js';
+import { READ_THROUGH_DEFAULTS, READ_THROUGH_LIMITS as L } from '../../cache/options.js';
 import { LOCAL_TIER_DEFAULTS } from '../../cache/local/options.js';
-import { bool, int, keysOf, ms, num, oneOf, readFields, text, type FieldValues, type Fields } from '../fields.js';
+import { bool, int, keysOf, limited, limitedMs, oneOf, readFields, text, type FieldValues, type Fields } from '../fields.js';
 import type { MapReader } from '../reader.js';
 import { readSecret } from '../secrets.js';
 
-/** memcached reads a TTL above 30 days as an absolute Unix time. */
-const MAX_TTL_S = 2_592_000;
-const seconds = (min: number) => ({ min, max: MAX_TTL_S, unit: 'seconds' });
 
 /**
  * How cached entries are encoded: `plain` text (what Kamailio reads), `signed` with an HMAC
@@ -29,18 +26,18 @@ const DEFAULTS = { ...READ_THROUGH_DEFAULTS, ...AUTH_CACHE_DEFAULTS, codec: 'pla
  */
 const ENTRY_FIELDS = {
   keyPrefix: text('key_prefix', (v) => (/^[\x21-\x7e]{0,64}$/.test(v) ? undefined : 'printable ASCII without spaces, at most 64 characters')),
-  ttlSeconds: int('ttl_s', seconds(1)),
-  negativeTtlSeconds: int('negative_ttl_s', seconds(0)),
-  jitter: num('jitter', { min: 0, max: 0.5, unit: 'fraction of the TTL' }),
+  ttlSeconds: limited('ttl_s', L.ttlSeconds, 'seconds'),
+  negativeTtlSeconds: limited('negative_ttl_s', L.negativeTtlSeconds, 'seconds'),
+  jitter: limited('jitter', L.jitter, 'fraction of the TTL'),
   codec: oneOf('codec', ['plain', 'signed', 'encrypted'] as const),
 } satisfies Fields<typeof DEFAULTS>;
 
 const LOOKUP_FIELDS = {
-  deadlineMs: ms('lookup_deadline_ms'),
+  deadlineMs: limitedMs('lookup_deadline_ms', L.deadlineMs),
   onSourceError: oneOf('on_source_error', ['fail', 'deny'] as const),
-  leaseMs: ms('lease_ms'),
-  refreshAhead: num('refresh_ahead', { min: 0, max: 0.9, unit: 'fraction of the TTL, 0 = off' }),
-  staleTtlSeconds: int('stale_ttl_s', seconds(0)),
+  leaseMs: limitedMs('lease_ms', L.leaseMs),
+  refreshAhead: limited('refresh_ahead', L.refreshAhead, 'fraction of the TTL, 0 = off'),
+  staleTtlSeconds: limited('stale_ttl_s', L.staleTtlSeconds, 'seconds'),
 } satisfies Fields<typeof DEFAULTS>;
 
 /** `cache.local:`, by the `LocalTierSettings` option each key fills. */
