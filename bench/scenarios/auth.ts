@@ -20,7 +20,7 @@ export const scenario: Scenario = {
   defaultRounds: DEFAULT_ROUNDS,
   description:
     `One credentials lookup as a proxy node makes it, at concurrency ${CONCURRENCIES.join(', ')}: AuthCache.getCredentials ` +
-    `answered from memcached (warm; its local tier is off: it does not exist yet), against the raw cost of one memcached get ` +
+    `answered from memcached (warm, its local tier off), against the raw cost of one memcached get ` +
     `of a preloaded key of the same size (MemcacheCluster.get, raw memjs, memcache-client) and against the indexed query ` +
     `Kamailio's auth_db sends without a cache (mysql2, a pool of 10 as AuthCache uses). ${SUBSCRIBERS.toLocaleString('en-US')} ` +
     `subscribers in a throwaway database with Kamailio's schema, each looked up in turn. Rounds of one ` +
