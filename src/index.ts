@@ -18,6 +18,8 @@ export { encryptedCodec } from './cache/encrypted-codec.js';
 export type { CacheCounters } from './cache/counters.js';
 export type { CacheStore } from './cache/store.js';
 export { AuthCache, type AuthCacheOptions, type LookupDatabase } from './auth/auth-cache.js';
+export type { LocalTierSettings } from './cache/local/options.js';
+export type { LocalTierStats, BypassReason } from './cache/local/local-tier.js';
 export { createMysqlPool, type MysqlOptions } from './auth/mysql-options.js';
 export type { MysqlTlsOptions } from './auth/mysql-tls.js';
 export type { Credentials } from './auth/credentials.js';
