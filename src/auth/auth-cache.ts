@@ -229,9 +229,16 @@ export class AuthCache {
     return this.guard(this.groupAnswer(user, domain, group, status), false);
   }
 
-  private async groupAnswer(user: string, domain: string, group: string, status?: LookupStatus): Promise<boolean> {
-    checkNames({ user, domain, group });
-    return this.groups.isUserInGroup(user, domain, group, this.readyNow('group') ?? (await this.ready('group')), status);
+  /** Not async: on the usual path (names are strings, schema learnt) no promise of its own. */
+  private groupAnswer(user: string, domain: string, group: string, status?: LookupStatus): Promise<boolean> {
+    try {
+      checkNames({ user, domain, group });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const deadline = this.readyNow('group');
+    if (deadline !== undefined) return this.groups.isUserInGroup(user, domain, group, deadline, status);
+    return this.ready('group').then((ready) => this.groups.isUserInGroup(user, domain, group, ready, status));
   }
 
   /**
@@ -253,9 +260,16 @@ export class AuthCache {
     return this.guard(this.credentialsAnswer(user, domain, status), undefined);
   }
 
-  private async credentialsAnswer(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
-    checkNames({ user, domain });
-    return this.credentials.getCredentials(user, domain, this.readyNow('credentials') ?? (await this.ready('credentials')), status);
+  /** Not async: on the usual path (names are strings, schema learnt) no promise of its own. */
+  private credentialsAnswer(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
+    try {
+      checkNames({ user, domain });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const deadline = this.readyNow('credentials');
+    if (deadline !== undefined) return this.credentials.getCredentials(user, domain, deadline, status);
+    return this.ready('credentials').then((ready) => this.credentials.getCredentials(user, domain, ready, status));
   }
 
   /**
