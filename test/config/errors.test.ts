@@ -46,7 +46,7 @@ describe('ConfigError', () => {
     ]);
     expect(error.message.split('\n')).toEqual([
       'authring.yaml:4:14: mysql.pool_size: expected an integer 1..1000 (connections), got 0',
-      'authring.yaml:7:15: memcached.timeout_ms: expected an integer 1..2147483647 (milliseconds), got "fast"',
+      'authring.yaml:7:15: memcached.timeout_ms: expected an integer 1..600000 (milliseconds), got "fast"',
     ]);
   });
 });

@@ -59,7 +59,7 @@ describe('millisecond settings', () => {
     expect(parseConfig(yaml(...base, '  socket_timeout_ms: 2147483647', 'mysql:', '  user: a', '  database: b'), 'a.yaml', {}).memcached.socketTimeoutMs).toBe(2_147_483_647);
     // The lookup's own times stop earlier, at the read-through engine's limits (READ_THROUGH_LIMITS).
     const cases = [
-      ['memcached', 'timeout_ms', '1..2147483647'],
+      ['memcached', 'timeout_ms', '1..600000'],
       ['mysql', 'query_timeout_ms', '1..2147483647'],
       ['cache', 'lookup_deadline_ms', '1..600000'],
       ['cache', 'lease_ms', '1000..600000'],

@@ -1,8 +1,9 @@
 import { isMap, isScalar } from 'yaml';
 import type { ConfigContext } from '../context.js';
 import { CLUSTER_DEFAULTS, type FallbackPolicy } from '../../cluster/options.js';
+import { READ_THROUGH_LIMITS } from '../../cache/options.js';
 import { checkServerSpec, SERVER_SHAPE } from '../../cluster/server-spec.js';
-import { int, keysOf, ms, readFields, type FieldValues, type Fields } from '../fields.js';
+import { int, keysOf, limitedMs, ms, readFields, type FieldValues, type Fields } from '../fields.js';
 import type { ListItem, MapReader } from '../reader.js';
 import { readSecret } from '../secrets.js';
 import { readTls, type TlsConfig } from '../tls.js';
@@ -13,7 +14,8 @@ import { readTls, type TlsConfig } from '../tls.js';
  * order docs/config.md gives them: the health settings before `fallback`, its limits after.
  */
 const HEALTH_FIELDS = {
-  timeoutMs: ms('timeout_ms'),
+  // Also every lookup's per-request memcached timeout (`cacheTimeoutMs`), so the engine's limits.
+  timeoutMs: limitedMs('timeout_ms', READ_THROUGH_LIMITS.cacheTimeoutMs),
   connectTimeoutMs: ms('connect_timeout_ms'),
   socketTimeoutMs: ms('socket_timeout_ms'),
   failureThreshold: int('failure_threshold', { min: 1, unit: 'consecutive failures' }),
