@@ -2,7 +2,7 @@ import type { LookupStatus } from '../cache/engine.js';
 import type { ValueCodec } from '../cache/codec.js';
 import { FeedFollower } from '../cache/local/feed-follower.js';
 import { FeedKeys, splitVersionedKey } from '../cache/local/feed-format.js';
-import { LocalTier, type LocalEntry, type LocalTierStats } from '../cache/local/local-tier.js';
+import { LocalTier, type LocalTierStats } from '../cache/local/local-tier.js';
 import { LOCAL_TIER_DEFAULTS, type LocalTierSettings } from '../cache/local/options.js';
 import type { MemcacheCluster } from '../cluster/cluster.js';
 import type { NamespaceGeneration } from '../cache/namespace.js';
@@ -33,11 +33,14 @@ export class LocalAnswers {
   readonly follower: FeedFollower;
   private readonly now: () => number;
   private provenAt = -Infinity;
+  /** Removes the listeners this tier put on the cluster (which may outlive it: the caller's). */
+  private readonly unlisten: () => void;
 
   constructor(
     cluster: MemcacheCluster,
     private readonly prefix: string,
-    codec: ValueCodec,     settings: LocalTierSettings,
+    codec: ValueCodec,
+    settings: LocalTierSettings,
     hooks: LocalAnswersHooks,
   ) {
     const s = { ...LOCAL_TIER_DEFAULTS, ...settings };
@@ -50,18 +53,13 @@ export class LocalAnswers {
       if (record.kind === 'all' || record.keys.includes(hooks.addressKey)) hooks.forgetAddressTable();
     });
     // A server marked down or up may move the heartbeat: see FeedFollower.routingChanged.
-    cluster.on('server-down', () => this.follower.routingChanged());
-    cluster.on('server-up', () => this.follower.routingChanged());
-  }
-
-  /** The group question's local entry, if held and current. */
-  group(user: string, domain: string, group: string): LocalEntry<LocalAnswer> | undefined {
-    return this.tier.get(groupQuestion(user, domain, group));
-  }
-
-  /** The credentials question's local entry, if held and current. */
-  credentials(user: string, domain: string): LocalEntry<LocalAnswer> | undefined {
-    return this.tier.get(credentialsQuestion(user, domain));
+    const moved = (): void => this.follower.routingChanged();
+    cluster.on('server-down', moved);
+    cluster.on('server-up', moved);
+    this.unlisten = () => {
+      cluster.off('server-down', moved);
+      cluster.off('server-up', moved);
+    };
   }
 
   /**
@@ -86,6 +84,7 @@ export class LocalAnswers {
 
   /** Stops following the feed; nothing is served from memory afterwards. */
   stop(): Promise<void> {
+    this.unlisten();
     return this.follower.stop();
   }
 
