@@ -10,6 +10,7 @@ import { createKamailioDatabase, digestHa1, loadFixtures, needKamailioDatabase, 
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
 import { waitFor } from '../helpers/wait.js';
 import { LocalNodes, type NodeLine } from './local-nodes.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import type { Question } from './observer-node.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
@@ -127,6 +128,32 @@ describe.skipIf(!ready)('the local tier on node processes, coherent through the 
     const restartedAt = Date.now();
     watcher = await ChangeWatcher.start(auth, { watcherId: 'local-test', intervalMs: 50 });
     await nodes.waitForAnswer(3, (answer) => answer === 'true', true, restartedAt);
+  });
+
+  it('with MySQL unreachable for the watcher no node answers from memory after the bound; with it back, memory serves again', async () => {
+    // The watcher reaches MariaDB through a proxy the test can cut; the nodes' own MySQL is untouched.
+    const proxy = await TcpProxy.start(Number(new URL(db.url).port || 3306));
+    const url = new URL(db.url);
+    url.host = proxy.address;
+    const watcherAuth = await AuthCache.create({ memcached: { servers: servers.map((s) => s.address) }, mysql: { uri: url.toString() }, cache: { keyPrefix: `local${process.pid}:` }, queryTimeoutMs: 500 });
+    await watcher.stop();
+    const proxied = await ChangeWatcher.start(watcherAuth, { watcherId: 'local-test', intervalMs: 50 });
+    try {
+      await nodes.waitForAnswer(3, (answer) => answer === 'true', true, Date.now());
+      proxy.mode = 'reset';
+      const cutAt = Date.now();
+      await nodes.waitForAnswer(3, (answer) => answer === 'true', false, cutAt, BOUND_MS + 10_000);
+      await nodes.waitForRounds(5);
+      for (const lines of nodes.lines) expect(lines.some((l) => l.local === true && l.at > cutAt + BOUND_MS + REPORT_SLACK_MS)).toBe(false);
+      const backAt = Date.now();
+      proxy.mode = 'forward';
+      await nodes.waitForAnswer(3, (answer) => answer === 'true', true, backAt, 30_000);
+    } finally {
+      await proxied.stop();
+      await watcherAuth.close();
+      await proxy.stop();
+      watcher = await ChangeWatcher.start(auth, { watcherId: 'local-test', intervalMs: 50 });
+    }
   });
 
   it('more distinct users than max_entries keep the tier at its bound', async () => {
