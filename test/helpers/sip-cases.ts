@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { forgetDir, killOnExit, removeOnExit } from './exit-cleanup.js';
 import { findBinary } from './services.js';
 import { waitForSipAnswer } from './sip-probe.js';
+import { freeSippMediaPort } from './sipp-media-port.js';
 
 /** Directory of the scenarios and the Kamailio cfg template. */
 export const SIP_PROXY_HELPER_DIR: string = fileURLToPath(new URL('./sip-proxy/', import.meta.url));
@@ -94,7 +95,7 @@ export function freeUdpPortOn(ip: string): Promise<number> {
 /** The loopback-only address arguments of every sipp run. */
 export async function sippLoopbackArgs(localIp: string): Promise<string[]> {
   if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(localIp)) throw new Error(`sipp binds loopback only, not ${localIp}`);
-  return ['-i', localIp, '-p', String(await freeUdpPortOn(localIp)), '-mi', '127.0.0.1', '-mp', String(await freeUdpPortOn('127.0.0.1')), '-ci', '127.0.0.1', '-cp', String(await freeUdpPortOn('127.0.0.1'))];
+  return ['-i', localIp, '-p', String(await freeUdpPortOn(localIp)), '-mi', '127.0.0.1', '-mp', String(await freeSippMediaPort()), '-ci', '127.0.0.1', '-cp', String(await freeUdpPortOn('127.0.0.1'))];
 }
 
 function row(index: number, c: SipCase): string[] {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { freeUdpPort, type KamailioProcess } from './kamailio.js';
+import { freeSippMediaPort } from './sipp-media-port.js';
 
 /** One sipp run against a Kamailio: a scenario replayed once per CSV row. */
 export interface SippRunOptions {
@@ -57,7 +58,7 @@ export async function runSippProcess(options: SippRunOptions): Promise<SippRunRe
     '-i', '127.0.0.1',
     '-p', String(await freeUdpPort()),
     '-mi', '127.0.0.1',
-    '-mp', String(await freeUdpPort()),
+    '-mp', String(await freeSippMediaPort()),
     // The control socket (UDP 8888 and up) binds to every address unless told otherwise.
     '-ci', '127.0.0.1',
     '-cp', String(await freeUdpPort()),
