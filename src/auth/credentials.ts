@@ -4,6 +4,7 @@ import type { KeySpace } from './key-space.js';
 import type { LookupDeadline } from './lookup-deadline.js';
 import { isKeyed, NO_ROW_PART } from './names/key-part.js';
 import type { NameKeys } from './names/name-keys.js';
+import { identified, type IdentifiedColumn } from './names/learn.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { CredentialsTable } from './tables.js';
 import { decodeCredentials, encodeCredentials, type Credentials } from './credentials-format.js';
@@ -17,6 +18,22 @@ export type { Credentials } from './credentials-format.js';
  * subscriber is a negative entry.
  */
 export class CredentialsLookup {
+  /**
+   * The last entry text the validator accepted and what it decoded to: a hit's answer is that
+   * text, so it is decoded once, not again for the answer. Compared by value, so a lookup that
+   * another one's validation overtook decodes its own text afresh.
+   */
+  private validatedText: string | undefined;
+  private validated: Credentials | undefined;
+  /** The engine's validator: decodes, and keeps the result for the answer. */
+  private readonly accepts = (text: string): boolean => {
+    const credentials = decodeCredentials(text);
+    if (credentials === undefined) return false;
+    this.validatedText = text;
+    this.validated = credentials;
+    return true;
+  };
+
   private constructor(
     private readonly engine: ReadThroughCache,
     private readonly db: SqlClient,
@@ -25,6 +42,8 @@ export class CredentialsLookup {
     private readonly queryTimeoutMs: number,
     private readonly names: NameKeys,
     private readonly sql: string,
+    /** The user and domain columns, identified once rather than per lookup. */
+    private readonly columns: { readonly user: IdentifiedColumn; readonly domain: IdentifiedColumn },
   ) {}
 
   /** Prepares the query; names are keyed through `names`. */
@@ -37,7 +56,11 @@ export class CredentialsLookup {
     const where = [`${identifier(table.userColumn)} = ?`];
     if (table.useDomain) where.push(`${identifier(table.domainColumn)} = ?`);
     const sql = `SELECT ${columns.join(', ')} FROM ${identifier(table.table)} WHERE ${where.join(' AND ')}`;
-    return new CredentialsLookup(engine, db, table, space, queryTimeoutMs, names, sql);
+    const nameColumns = {
+      user: identified({ table: table.table, column: table.userColumn }),
+      domain: identified({ table: table.table, column: table.domainColumn }),
+    };
+    return new CredentialsLookup(engine, db, table, space, queryTimeoutMs, names, sql, nameColumns);
   }
 
   /** The cache key of a subscriber: one per class of spellings the database treats as equal. */
@@ -55,18 +78,21 @@ export class CredentialsLookup {
 
   /** The subscriber's credentials, or undefined when there is none. */
   async getCredentials(user: string, domain: string, deadline: LookupDeadline, status?: LookupStatus): Promise<Credentials | undefined> {
-    const { table, userColumn, domainColumn } = this.table;
+    const { names, columns, queryTimeoutMs } = this;
     // Names are mostly keyed at once: only a part MySQL must weigh is awaited.
-    const first = this.names.partSoon({ table, column: userColumn }, user, this.queryTimeoutMs, deadline);
+    const first = names.partSoon(columns.user, user, queryTimeoutMs, deadline);
     const parts = [typeof first === 'object' ? await first : first];
     if (this.table.useDomain) {
-      const second = this.names.partSoon({ table, column: domainColumn }, domain, this.queryTimeoutMs, deadline);
+      const second = names.partSoon(columns.domain, domain, queryTimeoutMs, deadline);
       parts.push(typeof second === 'object' ? await second : second);
     }
     if (!isKeyed(parts)) return undefined;
     const value = await this.lookup(user, domain, parts, deadline, status);
-    // The engine served nothing decodeCredentials refuses (such an entry is a counted miss, replaced).
-    return value === null ? undefined : decodeCredentials(value);
+    if (value === null) return undefined;
+    // A hit's text was decoded by the validator just now; a loaded value (never validated) is
+    // decoded here. The engine served nothing decodeCredentials refuses (such an entry is a
+    // counted miss, replaced).
+    return value === this.validatedText ? this.validated : decodeCredentials(value);
   }
 
   private lookup(user: string, domain: string, parts: string[], deadline: LookupDeadline, status?: LookupStatus): Promise<string | null> {
@@ -89,7 +115,7 @@ export class CredentialsLookup {
       deadline,
       status,
       // Corrupted or foreign entries (no writer produces them) are misses, replaced.
-      (text) => decodeCredentials(text) !== undefined,
+      this.accepts,
     );
   }
 }

@@ -4,6 +4,7 @@ import type { KeySpace } from './key-space.js';
 import { isKeyed, NO_ROW_PART } from './names/key-part.js';
 import type { LookupDeadline } from './lookup-deadline.js';
 import type { NameKeys } from './names/name-keys.js';
+import { identified, type IdentifiedColumn } from './names/learn.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { GroupTable } from './tables.js';
 
@@ -21,6 +22,8 @@ export class GroupLookup {
     private readonly queryTimeoutMs: number,
     private readonly names: NameKeys,
     private readonly sql: string,
+    /** The user, domain and group columns, identified once rather than per lookup. */
+    private readonly columns: { readonly user: IdentifiedColumn; readonly domain: IdentifiedColumn; readonly group: IdentifiedColumn },
   ) {}
 
   /** Prepares the query; names are keyed through `names`. */
@@ -29,7 +32,12 @@ export class GroupLookup {
     if (table.useDomain) where.push(`${identifier(table.domainColumn)} = ?`);
     where.push(`${identifier(table.groupColumn)} = ?`);
     const sql = `SELECT ${identifier(table.groupColumn)} FROM ${identifier(table.table)} WHERE ${where.join(' AND ')} LIMIT 1`;
-    return new GroupLookup(engine, db, table, space, queryTimeoutMs, names, sql);
+    const columns = {
+      user: identified({ table: table.table, column: table.userColumn }),
+      domain: identified({ table: table.table, column: table.domainColumn }),
+      group: identified({ table: table.table, column: table.groupColumn }),
+    };
+    return new GroupLookup(engine, db, table, space, queryTimeoutMs, names, sql, columns);
   }
 
   /** The cache key of a question: one per class of spellings the database treats as equal. */
@@ -39,16 +47,15 @@ export class GroupLookup {
 
   /** The key parts of the question's names; an undefined part is a name no row can equal. */
   private async parts(user: string, domain: string, group: string, deadline: LookupDeadline | 'key'): Promise<(string | undefined)[]> {
-    const { table, userColumn, domainColumn, groupColumn } = this.table;
-    const part = (column: string, name: string): string | undefined | Promise<string | undefined> => this.names.partSoon({ table, column }, name, this.queryTimeoutMs, deadline);
+    const { names, columns, queryTimeoutMs } = this;
     // Names are mostly keyed at once: only a part MySQL must weigh is awaited.
-    const user1 = part(userColumn, user);
+    const user1 = names.partSoon(columns.user, user, queryTimeoutMs, deadline);
     const parts = [typeof user1 === 'object' ? await user1 : user1];
     if (this.table.useDomain) {
-      const domain1 = part(domainColumn, domain);
+      const domain1 = names.partSoon(columns.domain, domain, queryTimeoutMs, deadline);
       parts.push(typeof domain1 === 'object' ? await domain1 : domain1);
     }
-    const group1 = part(groupColumn, group);
+    const group1 = names.partSoon(columns.group, group, queryTimeoutMs, deadline);
     parts.push(typeof group1 === 'object' ? await group1 : group1);
     return parts;
   }

@@ -11,6 +11,10 @@ import type { LookupDeadline } from './lookup-deadline.js';
  * generation moves every key at once.
  */
 export class KeySpace {
+  /** The generation last keyed under and its prefix: the prefix is built once per generation, not per lookup. */
+  private keyedGeneration: bigint | undefined;
+  private generationPrefix = '';
+
   constructor(
     /** `cache.key_prefix`. */
     readonly keyPrefix: string,
@@ -44,7 +48,11 @@ export class KeySpace {
     const generation = this.generation.fresh();
     // The generation read within its check interval: the key is built without a wait or a timer.
     if (generation === undefined) return this.lookupReadingGeneration(engine, kind, parts, loader, deadline, status, validate);
-    const key = cacheKey(`${this.keyPrefix}${generation}:`, kind, ...parts);
+    if (generation !== this.keyedGeneration) {
+      this.generationPrefix = `${this.keyPrefix}${generation}:`;
+      this.keyedGeneration = generation;
+    }
+    const key = cacheKey(this.generationPrefix, kind, ...parts);
     if (status) status.key = key;
     const remaining = deadline.remainingMs();
     if (remaining <= 0) return Promise.reject(new DeadlineError(key, deadline.totalMs));

@@ -53,6 +53,25 @@ describe('credentials entry format', () => {
     }
   });
 
+  it('reads the compact form exactly as the pattern Kamailio checks accepts it', () => {
+    // The reader is hand-written for speed; the pattern is the contract. Fields at and past the
+    // 128-character bound, every separator and a non-ASCII letter, in many combinations.
+    const pattern = new RegExp(`^c1:(${CREDENTIALS_COMPACT_FIELD}):(${CREDENTIALS_COMPACT_FIELD})$`);
+    const fields = ['', 'a', 'Z9', 'a'.repeat(128), 'b'.repeat(129), 'a-b', 'a:b', 'é', 'a\n', ' a', 'a '];
+    let compared = 0;
+    for (const head of ['c1:', 'c1', 'C1:', 'xc1:'])
+      for (const first of fields)
+        for (const sep of [':', '', '::'])
+          for (const second of fields) {
+            const text = `${head}${first}${sep}${second}`;
+            const match = pattern.exec(text);
+            const decoded = decodeCredentials(text);
+            expect(decoded, text).toEqual(match ? { ha1: match[1], ha1b: match[2] } : undefined);
+            compared += 1;
+          }
+    expect(compared).toBe(4 * fields.length * 3 * fields.length);
+  });
+
   it("is the form the generated Kamailio route checks and splits", () => {
     const config = parseConfig('memcached:\n  servers: [127.0.0.1:11311]\nmysql:\n  user: a\n  database: b\n', 'authring.yaml', {});
     const route = generateCredentialsRoutes(config, { caseFolding: 'upper', sqlConnection: 'authring' }).join('\n');

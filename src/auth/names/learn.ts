@@ -9,6 +9,17 @@ export interface NameColumn {
   readonly column: string;
 }
 
+/** A name column with its id computed once: for lookups that key its names on every call. */
+export interface IdentifiedColumn extends NameColumn {
+  /** {@link columnId} of the column. */
+  readonly id: string;
+}
+
+/** `column` with its id, computed once (a lookup's hot path would otherwise build it per name). */
+export function identified(column: NameColumn): IdentifiedColumn {
+  return { table: column.table, column: column.column, id: columnId(column) };
+}
+
 /** `table.column`, the id of a column's facts. */
 export function columnId(column: NameColumn): string {
   return `${column.table}.${column.column}`;

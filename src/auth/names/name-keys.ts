@@ -4,7 +4,7 @@ import type { SqlClient } from '../sql.js';
 import type { ColumnFacts } from './collation-facts.js';
 import { ASK_MYSQL, ColumnKeys, type NameCounters } from './column-keys.js';
 import { KeyMemo } from './key-memo.js';
-import { columnId, type NameColumn } from './learn.js';
+import { columnId, type IdentifiedColumn, type NameColumn } from './learn.js';
 import { firstRow } from './probe.js';
 
 /** Default of {@link NameKeys}' memo budget: 1 MiB. */
@@ -67,9 +67,9 @@ export class NameKeys {
    * it (or for `key`, which keys long names too).
    * @throws SourceUnavailableError when the column's facts are unknown.
    */
-  partSoon(column: NameColumn, name: string, timeoutMs: number, deadline: LookupDeadline | 'key'): string | undefined | Promise<string | undefined> {
+  partSoon(column: IdentifiedColumn, name: string, timeoutMs: number, deadline: LookupDeadline | 'key'): string | undefined | Promise<string | undefined> {
     if (deadline === 'key') return this.part(column, name, timeoutMs, deadline);
-    const known = this.keysOf(columnId(column)).partAtOnce(name);
+    const known = this.keysOf(column.id).partAtOnce(name);
     return known === ASK_MYSQL ? this.part(column, name, timeoutMs, deadline) : known;
   }
 
