@@ -231,11 +231,8 @@ export class AuthCache {
 
   /** Not async: on the usual path (names are strings, schema learnt) no promise of its own. */
   private groupAnswer(user: string, domain: string, group: string, status?: LookupStatus): Promise<boolean> {
-    try {
-      checkNames({ user, domain, group });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const wrong = nameError('user', user) ?? nameError('domain', domain) ?? nameError('group', group);
+    if (wrong !== undefined) return Promise.reject(wrong);
     const deadline = this.readyNow('group');
     if (deadline !== undefined) return this.groups.isUserInGroup(user, domain, group, deadline, status);
     return this.ready('group').then((ready) => this.groups.isUserInGroup(user, domain, group, ready, status));
@@ -262,11 +259,8 @@ export class AuthCache {
 
   /** Not async: on the usual path (names are strings, schema learnt) no promise of its own. */
   private credentialsAnswer(user: string, domain: string, status?: LookupStatus): Promise<Credentials | undefined> {
-    try {
-      checkNames({ user, domain });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const wrong = nameError('user', user) ?? nameError('domain', domain);
+    if (wrong !== undefined) return Promise.reject(wrong);
     const deadline = this.readyNow('credentials');
     if (deadline !== undefined) return this.credentials.getCredentials(user, domain, deadline, status);
     return this.ready('credentials').then((ready) => this.credentials.getCredentials(user, domain, ready, status));
@@ -428,11 +422,15 @@ function local<T>(value: T, status: LookupStatus | undefined): Promise<T> {
 
 /** Names must be strings: anything else is a caller's mistake, never coerced. */
 function checkNames(names: Readonly<Record<string, unknown>>): void {
-  // for…in, not Object.entries: no array per lookup on the hot path.
   for (const field in names) {
-    const value = names[field];
-    if (typeof value !== 'string') throw new InvalidArgumentError(`${field} must be a string, got ${typeof value}`);
+    const error = nameError(field, names[field]);
+    if (error !== undefined) throw error;
   }
+}
+
+/** The error for a name that is not a string; one name at a time, so a hit builds no object to check. */
+function nameError(field: string, value: unknown): InvalidArgumentError | undefined {
+  return typeof value === 'string' ? undefined : new InvalidArgumentError(`${field} must be a string, got ${typeof value}`);
 }
 
 /** The address question's types and ranges, so host and subnet rows are asked the same thing. */

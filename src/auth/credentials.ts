@@ -76,24 +76,48 @@ export class CredentialsLookup {
     return parts;
   }
 
-  /** The subscriber's credentials, or undefined when there is none. */
-  async getCredentials(user: string, domain: string, deadline: LookupDeadline, status?: LookupStatus): Promise<Credentials | undefined> {
+  /**
+   * The subscriber's credentials, or undefined when there is none. Not async: when the names are
+   * keyed at once (most lookups), a hit is one callback on the engine's answer.
+   */
+  getCredentials(user: string, domain: string, deadline: LookupDeadline, status?: LookupStatus): Promise<Credentials | undefined> {
     const { names, columns, queryTimeoutMs } = this;
-    // Names are mostly keyed at once: only a part MySQL must weigh is awaited.
-    const first = names.partSoon(columns.user, user, queryTimeoutMs, deadline);
-    const parts = [typeof first === 'object' ? await first : first];
-    if (this.table.useDomain) {
-      const second = names.partSoon(columns.domain, domain, queryTimeoutMs, deadline);
-      parts.push(typeof second === 'object' ? await second : second);
+    let first: string | undefined | Promise<string | undefined>;
+    let second: string | undefined | Promise<string | undefined>;
+    try {
+      first = names.partSoon(columns.user, user, queryTimeoutMs, deadline);
+      // The domain is keyed after the user, as before, when the user's part must be awaited.
+      if (typeof first === 'object') return this.keyingFirst(user, domain, first, deadline, status);
+      if (this.table.useDomain) second = names.partSoon(columns.domain, domain, queryTimeoutMs, deadline);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (!isKeyed(parts)) return undefined;
-    const value = await this.lookup(user, domain, parts, deadline, status);
-    if (value === null) return undefined;
-    // A hit's text was decoded by the validator just now; a loaded value (never validated) is
-    // decoded here. The engine served nothing decodeCredentials refuses (such an entry is a
-    // counted miss, replaced).
-    return value === this.validatedText ? this.validated : decodeCredentials(value);
+    if (typeof second === 'object') return second.then((part) => this.answer(user, domain, [first, part], deadline, status));
+    return this.answer(user, domain, this.table.useDomain ? [first, second] : [first], deadline, status);
   }
+
+  /** {@link getCredentials} when the user's part must be awaited (MySQL weighs the name). */
+  private async keyingFirst(user: string, domain: string, first: Promise<string | undefined>, deadline: LookupDeadline, status?: LookupStatus): Promise<Credentials | undefined> {
+    const parts = [await first];
+    if (this.table.useDomain) parts.push(await this.names.partSoon(this.columns.domain, domain, this.queryTimeoutMs, deadline));
+    return this.answer(user, domain, parts, deadline, status);
+  }
+
+  /** The answer once the names are keyed. */
+  private answer(user: string, domain: string, parts: (string | undefined)[], deadline: LookupDeadline, status?: LookupStatus): Promise<Credentials | undefined> {
+    if (!isKeyed(parts)) return Promise.resolve(undefined);
+    return this.lookup(user, domain, parts, deadline, status).then(this.credentialsOf);
+  }
+
+  /**
+   * The credentials in an answer: a hit's text was decoded by the validator just now; a loaded
+   * value (never validated) is decoded here. The engine served nothing decodeCredentials refuses
+   * (such an entry is a counted miss, replaced).
+   */
+  private readonly credentialsOf = (value: string | null): Credentials | undefined => {
+    if (value === null) return undefined;
+    return value === this.validatedText ? this.validated : decodeCredentials(value);
+  };
 
   private lookup(user: string, domain: string, parts: string[], deadline: LookupDeadline, status?: LookupStatus): Promise<string | null> {
     const params = this.table.useDomain ? [user, domain] : [user];

@@ -4,6 +4,7 @@ import type { NamespaceGeneration } from '../cache/namespace.js';
 import { DeadlineError } from '../errors.js';
 import type { Validator } from '../cache/options.js';
 import { cacheKey } from './cache-key.js';
+import { RecentKeys } from './recent-keys.js';
 import type { LookupDeadline } from './lookup-deadline.js';
 
 /**
@@ -11,9 +12,9 @@ import type { LookupDeadline } from './lookup-deadline.js';
  * generation moves every key at once.
  */
 export class KeySpace {
-  /** The generation last keyed under and its prefix: the prefix is built once per generation, not per lookup. */
+  /** The generation last keyed under and its recent keys: a new generation starts them afresh. */
   private keyedGeneration: bigint | undefined;
-  private generationPrefix = '';
+  private recent = new RecentKeys('');
 
   constructor(
     /** `cache.key_prefix`. */
@@ -49,10 +50,10 @@ export class KeySpace {
     // The generation read within its check interval: the key is built without a wait or a timer.
     if (generation === undefined) return this.lookupReadingGeneration(engine, kind, parts, loader, deadline, status, validate);
     if (generation !== this.keyedGeneration) {
-      this.generationPrefix = `${this.keyPrefix}${generation}:`;
+      this.recent = new RecentKeys(`${this.keyPrefix}${generation}:`);
       this.keyedGeneration = generation;
     }
-    const key = cacheKey(this.generationPrefix, kind, ...parts);
+    const key = this.recent.key(kind, parts);
     if (status) status.key = key;
     const remaining = deadline.remainingMs();
     if (remaining <= 0) return Promise.reject(new DeadlineError(key, deadline.totalMs));

@@ -79,34 +79,57 @@ export class ReadThroughCache {
    * @throws SourceUnavailableError when the value is not cached and the loader failed.
    * @throws DeadlineError when the lookup took longer than its deadline.
    */
-  async getOrLoad(key: string, loader: Loader, options: LoadOptions & { status?: LookupStatus } = {}): Promise<CachedValue> {
+  getOrLoad(key: string, loader: Loader, options: LoadOptions & { status?: LookupStatus } = {}): Promise<CachedValue> {
     this.counters.lookups += 1;
     const deadlineMs = options.deadlineMs ?? this.options.deadlineMs;
     const deadline = this.options.now() + deadlineMs;
-    let first: FirstRead | undefined;
-    if (!this.flights.has(key)) {
-      // Most lookups are hits: read first, with no timer or race of its own. The read cannot
-      // outlive the deadline (its `remainingMs`), and a fresh hit is answered as soon as it arrives.
-      try {
-        const item = await this.store.get(key, this.within(deadline));
-        const hit = item === undefined || isLease(item) ? undefined : this.fresh(key, item, options.validate ?? this.options.validate);
-        if (hit !== undefined && item !== undefined) {
-          if (hit.value === null) this.counters.negativeHits += 1;
-          else this.counters.hits += 1;
-          this.maybeRefresh(key, loader, options, hit.expiresAt, item);
-          if (options.status) {
-            options.status.source = 'cache';
-            options.status.server = this.store.serverFor(key);
-          }
-          return hit.value;
-        }
-        first = { item };
-      } catch (failure) {
-        first = { failure };
-      }
+    if (this.flights.has(key)) return this.underDeadline(key, loader, options, deadline, deadlineMs, undefined);
+    // Most lookups are hits: read first, with no timer or race of its own and no async frame
+    // (a hit is one callback on the read). The read cannot outlive the deadline (its
+    // `remainingMs`: the deadline was taken just now, so all of it), and a fresh hit is answered
+    // as soon as it arrives.
+    let read: Promise<Item | undefined>;
+    try {
+      read = this.store.get(key, { timeoutMs: this.options.cacheTimeoutMs, remainingMs: Math.max(1, deadlineMs) });
+    } catch (failure) {
+      return this.underDeadline(key, loader, options, deadline, deadlineMs, { failure });
     }
-    // Anything else (a miss, a lease, an entry to replace, a failed read) takes the full path
-    // under the deadline, with the read handed on unless another caller's flight is joined.
+    return read.then(
+      (item) => {
+        try {
+          const hit = item === undefined || isLease(item) ? undefined : this.fresh(key, item, options.validate ?? this.options.validate);
+          if (hit !== undefined && item !== undefined) {
+            if (hit.value === null) this.counters.negativeHits += 1;
+            else this.counters.hits += 1;
+            this.maybeRefresh(key, loader, options, hit.expiresAt, item);
+            if (options.status) {
+              options.status.source = 'cache';
+              options.status.server = this.store.serverFor(key);
+            }
+            return hit.value;
+          }
+        } catch (failure) {
+          return this.underDeadline(key, loader, options, deadline, deadlineMs, { failure });
+        }
+        return this.underDeadline(key, loader, options, deadline, deadlineMs, { item });
+      },
+      (failure: unknown) => this.underDeadline(key, loader, options, deadline, deadlineMs, { failure }),
+    );
+  }
+
+  /**
+   * Anything but a fresh first read (a miss, a lease, an entry to replace, a failed read, a flight
+   * in progress) takes the full path under the deadline, with the read handed on unless another
+   * caller's flight is joined.
+   */
+  private async underDeadline(
+    key: string,
+    loader: Loader,
+    options: LoadOptions & { status?: LookupStatus },
+    deadline: number,
+    deadlineMs: number,
+    first: FirstRead | undefined,
+  ): Promise<CachedValue> {
     const { promise, joined } = this.flights.run(key, () => this.lookup(key, loader, options, deadline, first));
     if (joined) this.counters.coalesced += 1;
     try {
