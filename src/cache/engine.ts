@@ -1,6 +1,6 @@
 import type { CallOptions } from '../cluster/call-options.js';
 import { TEXT_FLAGS, type Item } from '../cluster/item.js';
-import { AuthringError, DeadlineError, SourceUnavailableError } from '../errors.js';
+import { AuthringError, DeadlineError, SourceUnavailableError, TimeoutError } from '../errors.js';
 import type { CachedValue, Decoded } from './codec.js';
 import { raceDeadline } from './deadline.js';
 import { newCacheCounters, type CacheCounters } from './counters.js';
@@ -194,7 +194,9 @@ export class ReadThroughCache {
       } catch (error) {
         if (error instanceof DeadlineError) throw error;
         // A read cut short by the deadline: the lookup is out of time, memcached did not fail.
-        if (this.options.now() >= deadline) throw deadlineError();
+        // Told by the read's own timeout (shorter than the configured one only when the deadline
+        // cut it) as well as by the clock, which a timer may beat by a millisecond or more.
+        if (this.options.now() >= deadline || cutByDeadline(error, this.options.cacheTimeoutMs)) throw deadlineError();
         return this.loadWithoutCache(key, loader, deadline, error);
       }
       const decoded = item && !isLease(item) ? this.decode(key, item, options.validate ?? this.options.validate) : undefined;
@@ -369,4 +371,9 @@ function accepts(validate: Validator, value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether a failed read was a timeout the lookup's deadline imposed (shorter than `timeoutMs`). */
+function cutByDeadline(error: unknown, timeoutMs: number): boolean {
+  return error instanceof TimeoutError && error.timeoutMs < timeoutMs;
 }

@@ -52,6 +52,22 @@ describe.skipIf(!needBinary('memcached'))('a memcached request cut short by the 
     expect(cache.counters).toMatchObject({ lookups: 1, errors: 1, cacheErrors: 0 });
   });
 
+  it('knows a read its deadline cut short by the read itself, not by a clock a timer can beat', async () => {
+    const { cluster: c } = await stalled();
+    // A clock that falls behind the timers: when the cut read fails it still shows time left, as
+    // Date.now can just after a timer fires a little early.
+    const start = Date.now();
+    const cache = new ReadThroughCache(c, { deadlineMs: 40, cacheTimeoutMs: 5000, now: () => start + (Date.now() - start) / 2 });
+    let loads = 0;
+    const loader = async (): Promise<string> => {
+      loads += 1;
+      return 'from the source';
+    };
+    await expect(cache.getOrLoad('cut:early', loader)).rejects.toBeInstanceOf(DeadlineError);
+    expect(loads).toBe(0);
+    expect(cache.counters).toMatchObject({ cacheErrors: 0 });
+  });
+
   it('still counts a timeout of the full request timeout toward marking the server down', async () => {
     const { cluster: c, server: s } = await stalled();
     const down = new Promise<string>((resolve) => c.once('server-down', resolve));
