@@ -82,7 +82,11 @@ export const scenario: Scenario = {
       notes: [
         `With Zipf-skewed requests the hottest key alone takes ${(100 * hottest).toFixed(1)} % of them, so the server holding it carries ` +
           `at least that: request balance cannot reach ${BALANCE_LIMIT} once 1/N falls near that share, whatever the ring. A per-node ` +
-          `local tier for hot keys (issue 8) is the remedy, not placement.`,
+          `local tier for hot keys (cache.local, docs/local-tier.md) takes the hot keys off the ring.`,
+        'Key balance and movement are those of the continuum libmemcached and twemproxy build: 160 points per equal server, ' +
+          'which sets the spread (a few points more or less per server move a server\'s share by several percent). authring ' +
+          'must place every key where Kamailio nodes (through nutcracker) look for it, so it cannot take more points or ' +
+          'another hash to meet these two targets; they are reported, not chased.',
         'Modulo placement moves N/(N+1) of the keys on every change of the server list; the ring moves about 1/(N+1).',
       ],
     };
