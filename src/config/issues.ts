@@ -16,9 +16,9 @@ export function formatIssue(
 }
 
 /** A {@link ConfigError} about the file as a whole (unreadable, unwatchable), with no line. */
-export function fileError(file: string, cause: unknown, text: string): ConfigError {
+export function fileError(file: string, cause: unknown, text: string, expected = 'a readable config file'): ConfigError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   const message = formatIssue(file, undefined, undefined, undefined, `${text}: ${reason}`);
-  const issue = { file, line: undefined, column: undefined, field: undefined, expected: 'a readable config file', message };
+  const issue = { file, line: undefined, column: undefined, field: undefined, expected, message };
   return new ConfigError([issue], cause);
 }

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Env } from './context.js';
 import { fileError } from './issues.js';
 import { parseConfig } from './parse.js';
+import { readSmallRegularFile } from './small-file.js';
 import type { AuthringConfig } from './types.js';
 
 /** Where the config file is looked for when neither a path nor the environment names one. */
@@ -30,15 +30,20 @@ export async function loadConfig(path?: string, env: Env = process.env): Promise
 }
 
 /**
- * The file's text.
+ * Most bytes read from a config file. A cluster file is a few KiB even with hundreds of servers;
+ * the bound keeps a wrong path (`/dev/zero`, a log file) from filling memory.
+ */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The file's text: a regular file (links followed, as Kubernetes mounts config maps) of at most
+ * {@link MAX_CONFIG_BYTES}; a FIFO, device or directory is refused without waiting on it.
  * @param implicit whether the path came from the environment or the default, to hint at how to change it.
  * @throws ConfigError when it cannot be read.
  */
 export async function readConfigText(file: string, implicit = false): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const hint = implicit ? ` (pass a path or set ${CONFIG_PATH_ENV})` : '';
-    throw fileError(file, error, `cannot read config file${hint}`);
-  }
+  const read = readSmallRegularFile(file, MAX_CONFIG_BYTES);
+  if (read.ok) return read.text;
+  const hint = implicit ? ` (pass a path or set ${CONFIG_PATH_ENV})` : '';
+  throw fileError(file, new Error(read.reason), `cannot read config file${hint}`, read.expected);
 }

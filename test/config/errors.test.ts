@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -195,6 +196,27 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ file, line: undefined, field: undefined, code: 'E_CONFIG' });
     expect((error as ConfigError).message).toMatch(/^.*missing\.yaml: cannot read config file: ENOENT/);
+  });
+
+  it('refuses a FIFO at once instead of waiting for a writer, and a file past the size bound', async () => {
+    const fifo = join(dir, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const error = await loadConfig(fifo, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ file: fifo, expected: 'a regular file' });
+    expect((error as ConfigError).message).toContain('is a FIFO (named pipe), not a regular file');
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, `# ${'x'.repeat(4 * 1024 * 1024)}\n${MINIMAL.join('\n')}`);
+    expect(await loadConfig(big, {}).catch((e: unknown) => e)).toMatchObject({ expected: 'a file of at most 4194304 bytes' });
+    expect(await loadConfig('/dev/zero', {}).catch((e: unknown) => e)).toBeInstanceOf(ConfigError);
+  });
+
+  it('follows a link to the config file (as Kubernetes mounts config maps)', async () => {
+    const target = join(dir, 'target.yaml');
+    writeFileSync(target, MINIMAL.join('\n'));
+    const link = join(dir, 'link.yaml');
+    symlinkSync(target, link);
+    expect((await loadConfig(link, {})).memcached.servers.length).toBeGreaterThan(0);
   });
 
   it('takes the path from AUTHRING_CONFIG when none is passed, and says so when it is missing', async () => {
