@@ -121,6 +121,8 @@ export interface TestConfig {
   readonly extra?: string;
   /** Extra keys for the `lookups.group` section. */
   readonly group?: Readonly<Record<string, string>>;
+  /** `cache.lookup_deadline_ms`. @default 3000 */
+  readonly deadlineMs?: number;
 }
 
 /** The test MariaDB's password (every test database shares the login). */
@@ -154,7 +156,7 @@ export function writeConfig(dir: string, config: TestConfig, name = 'authring.ya
     '  query_timeout_ms: 3000',
     'cache:',
     `  key_prefix: "${config.keyPrefix}"`,
-    '  lookup_deadline_ms: 3000',
+    `  lookup_deadline_ms: ${config.deadlineMs ?? 3000}`,
     '  lease_ms: 4000',
     ...(group.length > 0 ? ['lookups:', '  group:', ...group] : []),
     config.extra ?? '',

@@ -146,7 +146,10 @@ describe.skipIf(!ready)('authring warm', () => {
   }, 120_000);
 
   it('--resume after a crash (SIGKILL) redoes at most the batch in flight', async () => {
-    const file = config('sigkill');
+    // The killed run leaves the lease markers of its loads in flight; a lookup honours a marker
+    // for at most lease_ms (4 s here) and then loads itself, so the resumed run needs a deadline
+    // longer than that to ride out its dead predecessor's leases.
+    const file = writeConfig(dir, { servers: servers.map((s) => s.address), mysqlUrl: db.url, keyPrefix: 'sigkill:', deadlineMs: 10_000 }, 'sigkill.yaml');
     const state = path.join(dir, 'sigkill-state.json');
     const child = spawnAuthring(['-c', file, 'warm', '--state', state, '--batch-size', '50', '--concurrency', '2']);
     const done = finished(child, 120_000);
