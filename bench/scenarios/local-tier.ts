@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -7,6 +7,7 @@ import { LocalTier } from '../../src/cache/local/local-tier.js';
 import { groupQuestion } from '../../src/auth/local-answers.js';
 import { createKamailioDatabase, type KamailioDatabase } from '../../test/helpers/kamailio-db.js';
 import { LocalNodes } from '../../test/invalidation/local-nodes.js';
+import { writeClusterFile } from '../../test/helpers/cluster-file.js';
 import { memjsClient, preload } from '../clients.js';
 import { interleave, percentile, pool, type Contender, type Measurement } from '../harness.js';
 import { rate, ratio, us, type Scenario, type ScenarioResult, type TableRow, type TargetResult } from '../scenario.js';
@@ -136,23 +137,7 @@ async function idleCost(auth: Awaited<ReturnType<typeof library.AuthCache.create
 /** Milliseconds from each DELETE's commit to every node process answering anew. */
 async function propagation(db: KamailioDatabase, servers: readonly string[], prefix: string, log: (line: string) => void): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'authring-bench-local-'));
-  const url = new URL(db.url);
-  process.env['AUTHRING_TEST_DB_PASSWORD'] = decodeURIComponent(url.password);
-  const config = join(dir, 'authring.yaml');
-  writeFileSync(
-    config,
-    [
-      'memcached:',
-      `  servers: [${servers.map((s) => JSON.stringify(s)).join(', ')}]`,
-      'mysql:',
-      `  uri: ${JSON.stringify(`mysql://${url.username}@${url.host}${url.pathname}`)}`,
-      '  password_env: AUTHRING_TEST_DB_PASSWORD',
-      'cache:',
-      `  key_prefix: ${JSON.stringify(prefix)}`,
-      '  lookup_deadline_ms: 5000',
-      '  local: { enabled: true }',
-    ].join('\n'),
-  );
+  const config = writeClusterFile(join(dir, 'authring.yaml'), { servers, dbUrl: db.url, keyPrefix: prefix, cache: ['lookup_deadline_ms: 5000', 'local: { enabled: true }'] });
   const questions = Array.from({ length: CHANGES }, (_, i) => ({ kind: 'group' as const, user: `bench-user-${i}`, domain: 'example.com', group: GROUP }));
   // Asking every 10 ms, not as fast as possible: four spinning nodes would starve the two cores the
   // watcher and memcached share, and the delay measured would be the starvation.

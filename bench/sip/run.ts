@@ -18,6 +18,7 @@ import { KamailioProcess } from '../../test/helpers/kamailio.js';
 import { DEMO_MEMCACHED, findBinary } from '../../test/helpers/services.js';
 import { playCases, SippCallee, type SipTarget } from '../../test/helpers/sip-cases.js';
 import { SipProxyProcess } from '../../test/helpers/sip-proxy-process.js';
+import { clusterFilePassword, clusterFileText } from '../../test/helpers/cluster-file.js';
 import { BenchDatabase, CALLEE, DOMAIN } from './database.js';
 import { runStep, type Workload } from './load.js';
 import { chart, failedPct, markdown, writeSection, type Ramp } from './report.js';
@@ -50,29 +51,13 @@ async function start(variant: Variant, db: BenchDatabase, run: string): Promise<
     const kamailio = await KamailioProcess.start({ dbUrl: db.url, useDomainGroup: false, useDomainAuth: false, debug: 1, template: await readFile(KAMAILIO_CFG, 'utf8') });
     return { targets: [kamailio], stop: () => kamailio.stop() };
   }
-  const url = new URL(db.url);
   const configPath = `${os.tmpdir()}/authring-sipbench-${run}.yaml`;
-  await writeFile(
-    configPath,
-    [
-      'memcached:',
-      `  servers: [${DEMO_MEMCACHED.join(', ')}]`,
-      'mysql:',
-      `  host: ${url.hostname}`,
-      `  port: ${url.port || 3306}`,
-      `  user: ${decodeURIComponent(url.username)}`,
-      '  password_env: AUTHRING_SIPBENCH_PASSWORD',
-      `  database: ${url.pathname.slice(1)}`,
-      'cache:',
-      `  key_prefix: "sipbench-${run}:"`,
-      // The same 1 s budget per answer as --direct's query timeout (mysql.query_timeout_ms).
-      '  lookup_deadline_ms: 1000',
-      '',
-    ].join('\n'),
-  );
+  // The same 1 s budget per answer as --direct's query timeout (mysql.query_timeout_ms).
+  const file = { servers: DEMO_MEMCACHED, dbUrl: db.url, keyPrefix: `sipbench-${run}:`, cache: ['lookup_deadline_ms: 1000'] };
+  await writeFile(configPath, clusterFileText(file));
   const count = variant.endsWith('-3') ? 3 : 1;
   const args = variant.startsWith('direct') ? ['--direct'] : [];
-  const nodes = await Promise.all(Array.from({ length: count }, () => SipProxyProcess.start({ configPath, args, env: { AUTHRING_SIPBENCH_PASSWORD: decodeURIComponent(url.password) }, startTimeoutMs: 60_000 })));
+  const nodes = await Promise.all(Array.from({ length: count }, () => SipProxyProcess.start({ configPath, args, env: clusterFilePassword(file), startTimeoutMs: 60_000 })));
   return { targets: nodes, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
 }
 

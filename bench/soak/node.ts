@@ -41,7 +41,7 @@ export interface Sample {
   readonly fds: number;
   /** TCP sockets open (`TCPSocketWrap` in `process.getActiveResourcesInfo()`). */
   readonly sockets: number;
-  /** Timers pending (`Timeout`), the sampler's own excluded. */
+  /** Timers pending (`Timeout`) with no lookup in flight, the sampler's own excluded. */
   readonly timers: number;
 }
 
@@ -66,6 +66,10 @@ const zipf = new ZipfSampler(config.users, 1);
 const started = performance.now();
 let done = 0;
 let issued = 0;
+let inFlight = 0;
+/** Set while a sample waits for the node to be quiet; lookups wait on it before starting. */
+let paused: Promise<void> | undefined;
+let drained: (() => void) | undefined;
 const sample = (): void => {
   collect();
   const memory = process.memoryUsage();
@@ -73,7 +77,19 @@ const sample = (): void => {
   const line: Sample = { type: 'sample', node: config.id, t: performance.now() - started, done, heapUsed: memory.heapUsed, rss: memory.rss, fds: readdirSync('/proc/self/fd').length, sockets, timers: timers - 1 };
   void say({ ...line });
 };
-const sampler = setInterval(sample, config.sampleMs);
+// Sampled at a quiet moment (no lookup in flight): what in-flight lookups hold at an instant (their
+// deadline timers, pending requests) varies with timing, and would hide or fake a slow leak.
+async function quietSample(): Promise<void> {
+  if (paused) return;
+  let resume: () => void = () => undefined;
+  paused = new Promise((resolve) => (resume = resolve));
+  if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+  drained = undefined;
+  sample();
+  paused = undefined;
+  resume();
+}
+const sampler = setInterval(() => void quietSample(), config.sampleMs);
 sample();
 
 async function lookup(): Promise<void> {
@@ -93,8 +109,15 @@ async function lookup(): Promise<void> {
 await Promise.all(
   Array.from({ length: config.concurrency }, async () => {
     while (issued < config.lookups) {
+      if (paused) {
+        await paused;
+        continue;
+      }
       issued += 1;
+      inFlight += 1;
       await lookup();
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
     }
   }),
 );

@@ -17,6 +17,7 @@ import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { AuthCache } from '../../src/auth/auth-cache.js';
 import { installTriggers } from '../../src/invalidation/triggers.js';
 import { removeOnExit } from '../../test/helpers/exit-cleanup.js';
+import { writeClusterFile } from '../../test/helpers/cluster-file.js';
 import { MemcachedProcess } from '../../test/helpers/services.js';
 import { textCommand } from '../../test/helpers/text-protocol.js';
 import { WorkerProcess } from '../../tools/child-process.js';
@@ -66,30 +67,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const admin = await mysql.createConnection({ uri: db.url });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'authring-soak-'));
 removeOnExit(dir);
-const url = new URL(db.url);
-const configPath = path.join(dir, 'authring.yaml');
-writeFileSync(
-  configPath,
-  [
-    'memcached:',
-    `  servers: [${memcached.map((m) => JSON.stringify(m.address)).join(', ')}]`,
-    'mysql:',
-    `  host: ${url.hostname}`,
-    `  port: ${url.port || 3306}`,
-    `  user: ${decodeURIComponent(url.username)}`,
-    '  password_env: AUTHRING_SOAK_PASSWORD',
-    `  database: ${db.name}`,
-    'cache:',
-    '  key_prefix: "soak:"',
-    '',
-  ].join('\n'),
-);
+// The nodes inherit this process's environment, and with it the password.
+const configPath = writeClusterFile(path.join(dir, 'authring.yaml'), { servers: memcached.map((m) => m.address), dbUrl: db.url, keyPrefix: 'soak:' });
 const setup = await AuthCache.create({ memcached: { servers: memcached.map((m) => m.address) }, mysql: { uri: db.url }, cache: { keyPrefix: 'soak:' } });
 await installTriggers(setup.database);
 await setup.close();
 
-// The nodes inherit this process's environment.
-process.env.AUTHRING_SOAK_PASSWORD = decodeURIComponent(url.password);
 const perNode = Math.ceil(options.lookups / options.nodes);
 const nodes = Array.from({ length: options.nodes }, (_, id) => {
   const config: NodeConfig = { id, configPath, mysqlUrl: db.url, lookups: perNode, concurrency: options.concurrency, users: options.users, sampleMs: options.sampleMs, watcher: id === 0 };

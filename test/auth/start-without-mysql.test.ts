@@ -2,7 +2,7 @@
  * A proxy node restarted during a MySQL outage starts, serves what the shared cache holds, fails
  * misses with a typed error, and recovers by itself when MySQL returns.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { ProxyNode } from '../../src/runtime/proxy-node.js';
 import { createKamailioDatabase, digestHa1, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { writeClusterFile } from '../helpers/cluster-file.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
 
@@ -97,22 +98,7 @@ describe.skipIf(!ready)('a node that starts while MySQL is down', () => {
 
   it('starts a ProxyNode from its config file while MySQL is down', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'authring-down-'));
-    const url = new URL(proxiedUrl());
-    process.env['AUTHRING_TEST_DB_PASSWORD'] = decodeURIComponent(url.password);
-    const path = join(dir, 'authring.yaml');
-    writeFileSync(
-      path,
-      [
-        'memcached:',
-        `  servers: [${JSON.stringify(server.address)}]`,
-        'mysql:',
-        `  uri: ${JSON.stringify(`mysql://${url.username}@${url.host}${url.pathname}`)}`,
-        '  password_env: AUTHRING_TEST_DB_PASSWORD',
-        '  connect_timeout_ms: 1000',
-        'cache:',
-        `  key_prefix: ${JSON.stringify(prefix)}`,
-      ].join('\n'),
-    );
+    const path = writeClusterFile(join(dir, 'authring.yaml'), { servers: [server.address], dbUrl: proxiedUrl(), keyPrefix: prefix, mysql: ['connect_timeout_ms: 1000'] });
     await proxy.stop();
     try {
       const node = await ProxyNode.start({ configPath: path, watch: false, changeWatcher: true });

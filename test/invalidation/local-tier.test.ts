@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { ChangeWatcher } from '../../src/invalidation/watcher.js';
 import { createKamailioDatabase, digestHa1, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
 import { waitFor } from '../helpers/wait.js';
+import { writeClusterFile } from '../helpers/cluster-file.js';
 import { LocalNodes, type NodeLine } from './local-nodes.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import type { Question } from './observer-node.js';
@@ -46,23 +47,12 @@ describe.skipIf(!ready)('the local tier on node processes, coherent through the 
     await installTriggers(auth.database);
     watcher = await ChangeWatcher.start(auth, { watcherId: 'local-test', intervalMs: 50 });
     dir = mkdtempSync(join(tmpdir(), 'authring-local-'));
-    const url = new URL(db.url);
-    process.env['AUTHRING_TEST_DB_PASSWORD'] = decodeURIComponent(url.password);
-    const config = join(dir, 'authring.yaml');
-    writeFileSync(
-      config,
-      [
-        'memcached:',
-        `  servers: [${servers.map((s) => JSON.stringify(s.address)).join(', ')}]`,
-        'mysql:',
-        `  uri: ${JSON.stringify(`mysql://${url.username}@${url.host}${url.pathname}`)}`,
-        '  password_env: AUTHRING_TEST_DB_PASSWORD',
-        'cache:',
-        `  key_prefix: ${JSON.stringify(keyPrefix)}`,
-        '  lookup_deadline_ms: 2000',
-        `  local: { enabled: true, max_entries: ${MAX_ENTRIES}, bound_ms: ${BOUND_MS}, poll_ms: 25 }`,
-      ].join('\n'),
-    );
+    const config = writeClusterFile(join(dir, 'authring.yaml'), {
+      servers: servers.map((s) => s.address),
+      dbUrl: db.url,
+      keyPrefix,
+      cache: ['lookup_deadline_ms: 2000', `local: { enabled: true, max_entries: ${MAX_ENTRIES}, bound_ms: ${BOUND_MS}, poll_ms: 25 }`],
+    });
     nodes = await LocalNodes.start(2, config, QUESTIONS, 5);
   }, 200_000);
 

@@ -11,6 +11,7 @@ import { parseServerList } from '../../src/cluster/server-spec.js';
 import { ProxyNode } from '../../src/runtime/proxy-node.js';
 import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
 import { MemcachedProcess, freePort, needBinary } from '../helpers/services.js';
+import { clusterFilePassword, clusterFileText } from '../helpers/cluster-file.js';
 
 const ready = needBinary('memcached') && (await needKamailioDatabase());
 
@@ -32,21 +33,11 @@ describe.skipIf(!ready)('a proxy node running from the cluster config file', () 
   });
 
   function configText(memcached: readonly string[], extra = ''): string {
-    const url = new URL(db.url);
-    return [
-      'memcached:',
-      `  servers: [${memcached.map((s) => JSON.stringify(s)).join(', ')}]`,
-      'mysql:',
-      `  uri: ${JSON.stringify(`mysql://${url.username}@${url.host}${url.pathname}`)}`,
-      '  password_env: AUTHRING_TEST_DB_PASSWORD',
-      'cache:',
-      `  key_prefix: "node${process.pid}:"`,
-      extra,
-    ].join('\n');
+    return clusterFileText({ servers: memcached, dbUrl: db.url, keyPrefix: `node${process.pid}:`, extra: [extra] });
   }
 
   it('tells the file’s Kamailio nodes from its in-node change watcher, as authring watch does', async () => {
-    process.env['AUTHRING_TEST_DB_PASSWORD'] = decodeURIComponent(new URL(db.url).password);
+    Object.assign(process.env, clusterFilePassword({ dbUrl: db.url }));
     const pool = createMysqlPool({ uri: db.url });
     try {
       await installTriggers({ sql: new SqlClient(pool), tables: { group: GROUP_DEFAULTS, credentials: CREDENTIALS_DEFAULTS, address: ADDRESS_DEFAULTS } });
@@ -75,7 +66,7 @@ describe.skipIf(!ready)('a proxy node running from the cluster config file', () 
   });
 
   it('answers from the file’s settings and swaps the ring when the file is edited', async () => {
-    process.env['AUTHRING_TEST_DB_PASSWORD'] = decodeURIComponent(new URL(db.url).password);
+    Object.assign(process.env, clusterFilePassword({ dbUrl: db.url }));
     const [a, b] = servers as [MemcachedProcess, MemcachedProcess];
     const path = join(dir, 'authring.yaml');
     writeFileSync(path, configText([a.address]));
