@@ -19,7 +19,7 @@ import {
   ServerError,
   ValueTooLargeError,
 } from '../errors.js';
-import type { Response } from './connection.js';
+import type { Response } from './protocol.js';
 import { BINARY_FLAGS, TEXT_FLAGS, itemFromResponse, type Item } from './item.js';
 import { ClusterNode } from './node.js';
 import { positive, resolveClusterOptions, type MemcacheClusterOptions, type ResolvedClusterOptions } from './options.js';

@@ -2,30 +2,11 @@ import { connect, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, type AuthringError } from '../errors.js';
 import { FrameReader, type FrameSink } from './frame-reader.js';
-import { HEADER_BYTES, Opcode, Status, checkResponseShape, describeStatus, u16, u32 } from './protocol.js';
-import type { Item } from './item.js';
+import { HEADER_BYTES, Opcode, Status, checkResponseShape, describeStatus, u16, u32, type Response } from './protocol.js';
+import type { BatchHits } from './item.js';
 import { Pending } from './pending.js';
 import type { SaslCredentials, TlsSettings } from './security.js';
 import type { ServerSpec } from './server-spec.js';
-
-/** One parsed binary-protocol response. */
-export interface Response {
-  readonly opcode: number;
-  readonly status: number;
-  /** The flags of a GET hit (its 4 bytes of extras); 0 for every other answer. */
-  readonly flags: number;
-  /** The value, or an error answer's message. */
-  readonly value: Buffer;
-  readonly cas: bigint;
-}
-
-/** The hits of a quiet multi-get batch, in arrival order. */
-export interface BatchHits {
-  /** Position, in the batch, of the key each hit answers. */
-  readonly indexes: number[];
-  /** The item each hit carries. */
-  readonly items: Item[];
-}
 
 /** Socket settings of one server connection. */
 export interface ConnectionOptions {

@@ -1,4 +1,4 @@
-import type { Response } from './connection.js';
+import type { Response } from './protocol.js';
 
 /** memcached flags of a value written as text; Kamailio's memcached module reads flag 1 as a string. */
 export const TEXT_FLAGS = 1;
@@ -18,4 +18,12 @@ export interface Item {
 /** An item from a GET/GETKQ hit. */
 export function itemFromResponse(response: Response): Item {
   return { value: response.value, flags: response.flags, cas: response.cas };
+}
+
+/** The hits of a quiet multi-get batch, in arrival order. */
+export interface BatchHits {
+  /** Position, in the batch, of the key each hit answers. */
+  readonly indexes: number[];
+  /** The item each hit carries. */
+  readonly items: Item[];
 }

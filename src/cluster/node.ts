@@ -1,5 +1,7 @@
 import { AuthenticationError, AuthringError, ConnectionError, ProtocolError, TimeoutError } from '../errors.js';
-import { ServerConnection, type BatchHits, type ConnectionOptions, type Response } from './connection.js';
+import { ServerConnection, type ConnectionOptions } from './connection.js';
+import type { BatchHits } from './item.js';
+import type { Response } from './protocol.js';
 import { NodeHealth, type NodeState } from './node-health.js';
 import { OutageJournal } from './outage-journal.js';
 import type { ServerSpec } from './server-spec.js';

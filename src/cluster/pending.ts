@@ -1,6 +1,6 @@
 import type { AuthringError } from '../errors.js';
-import type { BatchHits, Response } from './connection.js';
-import { HEADER_BYTES, Opcode, u16, u32 } from './protocol.js';
+import type { BatchHits } from './item.js';
+import { HEADER_BYTES, Opcode, u16, u32, type Response } from './protocol.js';
 
 /** A request waiting for its answer, in a connection's queue of requests written and not yet answered. */
 export class Pending {

@@ -196,3 +196,14 @@ export function saslPlainRequest(username: string, password: string): Buffer {
 export function bareRequest(opcode: number, key = ''): Buffer {
   return request(opcode, key);
 }
+
+/** One parsed binary-protocol response. */
+export interface Response {
+  readonly opcode: number;
+  readonly status: number;
+  /** The flags of a GET hit (its 4 bytes of extras); 0 for every other answer. */
+  readonly flags: number;
+  /** The value, or an error answer's message. */
+  readonly value: Buffer;
+  readonly cas: bigint;
+}
