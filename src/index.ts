@@ -12,6 +12,7 @@ export { KetamaRing } from './cluster/ring.js';
 export { parseServerSpec, parseServerList, type ServerSpec } from './cluster/server-spec.js';
 export { toWireKey } from './cluster/wire-key.js';
 export { ReadThroughCache, type Loader, type LookupStatus } from './cache/engine.js';
+export type { LookupKind, LoadContext } from './cache/lookup-kind.js';
 export type { ReadThroughOptions, LoadOptions, Validator } from './cache/options.js';
 export { plainCodec, authPlainCodec, signedCodec, type ValueCodec, type CachedValue, type Decoded } from './cache/codec.js';
 export { encryptedCodec } from './cache/encrypted-codec.js';

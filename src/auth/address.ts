@@ -1,11 +1,14 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
+import type { LookupStatus } from '../cache/engine.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import { AddressTable, parseAddressRows, type AddressRow } from './address-table.js';
-import type { KeySpace } from './key-space.js';
+import type { KeyedKind, KeySpace } from './key-space.js';
 import type { LookupDeadline } from './lookup-deadline.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { AddressTableColumns } from './tables.js';
+
+/** The key parts of the table's one entry. */
+const ADDRESS_PARTS = ['table'];
 
 /**
  * The permissions module's address checks. Kamailio keeps this small, prefix-matched table whole
@@ -23,8 +26,15 @@ export class AddressLookup {
   private readonly refresh = new SingleFlight<AddressTable>();
   private readonly sql: string;
 
+  /** What the engine loads and reads: the table's text, checked by {@link validate}. */
+  private readonly kind: KeyedKind<string | null, undefined> = {
+    name: 'address',
+    load: () => this.load(),
+    read: (text) => (this.validate(text) ? text : undefined),
+    answer: (value) => value,
+  };
+
   constructor(
-    private readonly engine: ReadThroughCache,
     private readonly db: SqlClient,
     columns: AddressTableColumns,
     private readonly space: KeySpace,
@@ -40,7 +50,7 @@ export class AddressLookup {
 
   /** The cache key of the whole table. */
   key(): Promise<string> {
-    return this.space.key('address', ['table']);
+    return this.space.key('address', ADDRESS_PARTS);
   }
 
   /** Kamailio's `allow_address(group, ip, port)`; port 0 matches only rows with port 0. */
@@ -60,7 +70,7 @@ export class AddressLookup {
     }
     return this.refresh.run('table', async () => {
       try {
-        const text = await this.space.lookup(this.engine, 'address', ['table'], () => this.load(), deadline, status, (t) => this.validate(t));
+        const text = await this.space.lookup(this.kind, ADDRESS_PARTS, undefined, deadline, status);
         if (text !== this.text || !this.table) {
           const rows = text === null ? [] : this.validated?.text === text ? this.validated.rows : parseAddressRows(text);
           this.table = new AddressTable(rows ?? []);

@@ -11,6 +11,7 @@ import { AddressLookup } from './address.js';
 import { CredentialsLookup, type Credentials } from './credentials.js';
 import { GroupLookup } from './group.js';
 import { KeySpace } from './key-space.js';
+import { NamedQuestions } from './named-questions.js';
 import { LookupDeadline } from './lookup-deadline.js';
 import { NameKeys } from './names/name-keys.js';
 import { FactStore } from './names/fact-store.js';
@@ -174,7 +175,7 @@ export class AuthCache {
       const queryTimeoutMs = options.queryTimeoutMs ?? MYSQL_DEFAULTS.queryTimeoutMs;
       const engineOptions = resolveReadThroughOptions({ ...cache, codec: cache.codec === undefined || cache.codec === plainCodec ? authPlainCodec : cache.codec });
       const engine = new ReadThroughCache(cluster, engineOptions);
-      const space = new KeySpace(prefix, new NamespaceGeneration(cluster, `${prefix}ns`, cache.namespaceCheckMs ?? D.namespaceCheckMs));
+      const space = new KeySpace(prefix, new NamespaceGeneration(cluster, `${prefix}ns`, cache.namespaceCheckMs ?? D.namespaceCheckMs), engine);
       const tables = {
         group: { ...GROUP_DEFAULTS, ...options.lookups?.group },
         credentials: { ...CREDENTIALS_DEFAULTS, ...options.lookups?.credentials },
@@ -185,9 +186,10 @@ export class AuthCache {
       // whatever MySQL's state, unless MySQL answers that the tables do not fit (SchemaError).
       const schema = new LookupSchema(db, names, tableUses(tables), new FactStore(cluster, prefix, engineOptions.codec, 1000), queryTimeoutMs, options.schemaRetryMs);
       await schema.start();
-      const groups = GroupLookup.create(engine, db, tables.group, space, queryTimeoutMs, names);
-      const credentials = CredentialsLookup.create(engine, db, tables.credentials, space, queryTimeoutMs, names);
-      const addresses = new AddressLookup(engine, db, tables.address, space, queryTimeoutMs, cache.addressCheckMs ?? D.addressCheckMs);
+      const questions = new NamedQuestions(space, names, queryTimeoutMs);
+      const groups = GroupLookup.create(db, tables.group, questions, queryTimeoutMs);
+      const credentials = CredentialsLookup.create(db, tables.credentials, questions, queryTimeoutMs);
+      const addresses = new AddressLookup(db, tables.address, space, queryTimeoutMs, cache.addressCheckMs ?? D.addressCheckMs);
       // Open the memcached connections and read the generation now, so the first lookups do not
       // spend their deadline connecting. Failures are left for the lookups to handle.
       await Promise.allSettled([cluster.versions({ timeoutMs: 1000 }), space.generation.current(1000)]);

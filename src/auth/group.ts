@@ -1,10 +1,8 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import type { ReadThroughCache, LookupStatus } from '../cache/engine.js';
-import type { KeySpace } from './key-space.js';
-import { isKeyed, NO_ROW_PART } from './names/key-part.js';
+import type { LookupStatus } from '../cache/engine.js';
 import type { LookupDeadline } from './lookup-deadline.js';
-import type { NameKeys } from './names/name-keys.js';
-import { identified, type IdentifiedColumn } from './names/learn.js';
+import type { NamedKind, NamedQuestions } from './named-questions.js';
+import { identified } from './names/learn.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { GroupTable } from './tables.js';
 
@@ -15,71 +13,49 @@ import type { GroupTable } from './tables.js';
  */
 export class GroupLookup {
   private constructor(
-    private readonly engine: ReadThroughCache,
-    private readonly db: SqlClient,
-    private readonly table: GroupTable,
-    private readonly space: KeySpace,
-    private readonly queryTimeoutMs: number,
-    private readonly names: NameKeys,
-    private readonly sql: string,
-    /** The user, domain and group columns, identified once rather than per lookup. */
-    private readonly columns: { readonly user: IdentifiedColumn; readonly domain: IdentifiedColumn; readonly group: IdentifiedColumn },
+    private readonly questions: NamedQuestions,
+    private readonly useDomain: boolean,
+    /** What the engine loads and reads, made once. */
+    private readonly kind: NamedKind<boolean>,
   ) {}
 
-  /** Prepares the query; names are keyed through `names`. */
-  static create(engine: ReadThroughCache, db: SqlClient, table: GroupTable, space: KeySpace, queryTimeoutMs: number, names: NameKeys): GroupLookup {
+  /** Prepares the query; names are keyed through `questions`. */
+  static create(db: SqlClient, table: GroupTable, questions: NamedQuestions, queryTimeoutMs: number): GroupLookup {
     const where = [`${identifier(table.userColumn)} = ?`];
     if (table.useDomain) where.push(`${identifier(table.domainColumn)} = ?`);
     where.push(`${identifier(table.groupColumn)} = ?`);
     const sql = `SELECT ${identifier(table.groupColumn)} FROM ${identifier(table.table)} WHERE ${where.join(' AND ')} LIMIT 1`;
-    const columns = {
-      user: identified({ table: table.table, column: table.userColumn }),
-      domain: identified({ table: table.table, column: table.domainColumn }),
-      group: identified({ table: table.table, column: table.groupColumn }),
-    };
-    return new GroupLookup(engine, db, table, space, queryTimeoutMs, names, sql, columns);
+    const user = identified({ table: table.table, column: table.userColumn });
+    const domain = identified({ table: table.table, column: table.domainColumn });
+    const group = identified({ table: table.table, column: table.groupColumn });
+    return new GroupLookup(questions, table.useDomain, {
+      name: 'grp',
+      columns: table.useDomain ? [user, domain, group] : [user, group],
+      none: false,
+      // The query may outlive the caller's deadline (which fails with DeadlineError, never with
+      // the query's own timeout) and then fills the cache for the next caller.
+      load: async (params) => {
+        const rows = await db.select<RowDataPacket>(sql, params, queryTimeoutMs);
+        return rows.length > 0 ? '1' : null;
+      },
+      // A member is `1`; a non-member is a negative entry, never a value.
+      read: (text) => (text === '1' ? true : undefined),
+      answer: (value) => value === '1',
+    });
   }
 
   /** The cache key of a question: one per class of spellings the database treats as equal. */
-  async key(user: string, domain: string, group: string): Promise<string> {
-    return this.space.key('grp', (await this.parts(user, domain, group, 'key')).map((part) => part ?? NO_ROW_PART));
-  }
-
-  /** The key parts of the question's names; an undefined part is a name no row can equal. */
-  private async parts(user: string, domain: string, group: string, deadline: LookupDeadline | 'key'): Promise<(string | undefined)[]> {
-    const { names, columns, queryTimeoutMs } = this;
-    // Names are mostly keyed at once: only a part MySQL must weigh is awaited.
-    const user1 = names.partSoon(columns.user, user, queryTimeoutMs, deadline);
-    const parts = [typeof user1 === 'object' ? await user1 : user1];
-    if (this.table.useDomain) {
-      const domain1 = names.partSoon(columns.domain, domain, queryTimeoutMs, deadline);
-      parts.push(typeof domain1 === 'object' ? await domain1 : domain1);
-    }
-    const group1 = names.partSoon(columns.group, group, queryTimeoutMs, deadline);
-    parts.push(typeof group1 === 'object' ? await group1 : group1);
-    return parts;
+  key(user: string, domain: string, group: string): Promise<string> {
+    return this.questions.key(this.kind, this.names(user, domain, group));
   }
 
   /** True when the user is in the group. */
-  async isUserInGroup(user: string, domain: string, group: string, deadline: LookupDeadline, status?: LookupStatus): Promise<boolean> {
-    const params = this.table.useDomain ? [user, domain, group] : [user, group];
-    const parts = await this.parts(user, domain, group, deadline);
-    if (!isKeyed(parts)) return false;
-    const value = await this.space.lookup(
-      this.engine,
-      'grp',
-      parts,
-      // The query may outlive the caller's deadline (which fails with DeadlineError, never with
-      // the query's own timeout) and then fills the cache for the next caller.
-      async () => {
-        const rows = await this.db.select<RowDataPacket>(this.sql, params, this.queryTimeoutMs);
-        return rows.length > 0 ? '1' : null;
-      },
-      deadline,
-      status,
-      // A member is `1`; a non-member is a negative entry, never a value.
-      (text) => text === '1',
-    );
-    return value === '1';
+  isUserInGroup(user: string, domain: string, group: string, deadline: LookupDeadline, status?: LookupStatus): Promise<boolean> {
+    return this.questions.ask(this.kind, this.names(user, domain, group), deadline, status);
+  }
+
+  /** The question's names, as the kind's columns and the query's parameters list them. */
+  private names(user: string, domain: string, group: string): string[] {
+    return this.useDomain ? [user, domain, group] : [user, group];
   }
 }

@@ -1,11 +1,19 @@
 import type { LookupStatus, Loader, ReadThroughCache } from '../cache/engine.js';
-import type { CachedValue } from '../cache/codec.js';
+import type { LookupKind } from '../cache/lookup-kind.js';
 import type { NamespaceGeneration } from '../cache/namespace.js';
 import { DeadlineError } from '../errors.js';
-import type { Validator } from '../cache/options.js';
 import { cacheKey } from './cache-key.js';
 import { RecentKeys } from './recent-keys.js';
 import type { LookupDeadline } from './lookup-deadline.js';
+
+/**
+ * A kind of question of the key space: the engine's {@link LookupKind} and the kind part of its
+ * keys (`cred`, `grp`, `address`). Made once per kind.
+ */
+export interface KeyedKind<T, A> extends LookupKind<T, A> {
+  /** The kind part of the key. */
+  readonly name: string;
+}
 
 /**
  * The keys of one authring namespace: `<key_prefix><generation>:<kind>:<parts…>`. Bumping the
@@ -21,6 +29,8 @@ export class KeySpace {
     readonly keyPrefix: string,
     /** The namespace's generation counter. */
     readonly generation: NamespaceGeneration,
+    /** The read-through engine every question of the namespace is looked up through. */
+    private readonly engine: ReadThroughCache,
   ) {}
 
   /**
@@ -32,54 +42,38 @@ export class KeySpace {
   }
 
   /**
-   * Looks a question up through the engine, within what is left of the lookup's deadline; when
-   * the generation cannot be read (memcached failing), the question goes to MySQL without the
-   * cache rather than failing. `validate` tells a cached value of this kind from a malformed one
-   * (see `ReadThroughOptions.validate`).
+   * Looks a question of `kind` up through the engine, within what is left of the lookup's
+   * deadline; when the generation cannot be read (memcached failing), the question goes to MySQL
+   * without the cache rather than failing. `args` are the question's, handed to the kind's loader.
    */
-  lookup(
-    engine: ReadThroughCache,
-    kind: string,
-    parts: readonly string[],
-    loader: Loader,
-    deadline: LookupDeadline,
-    status?: LookupStatus,
-    validate?: Validator,
-  ): Promise<CachedValue> {
+  lookup<T, A>(kind: KeyedKind<T, A>, parts: readonly string[], args: A, deadline: LookupDeadline, status?: LookupStatus): Promise<T> {
     const generation = this.generation.fresh();
     // The generation read within its check interval: the key is built without a wait or a timer.
-    if (generation === undefined) return this.lookupReadingGeneration(engine, kind, parts, loader, deadline, status, validate);
+    if (generation === undefined) return this.lookupReadingGeneration(kind, parts, args, deadline, status);
     if (generation !== this.keyedGeneration) {
       this.recent = new RecentKeys(`${this.keyPrefix}${generation}:`);
       this.keyedGeneration = generation;
     }
-    const key = this.recent.key(kind, parts);
+    const key = this.recent.key(kind.name, parts);
     if (status) status.key = key;
     const remaining = deadline.remainingMs();
     if (remaining <= 0) return Promise.reject(new DeadlineError(key, deadline.totalMs));
-    return engine.getOrLoad(key, loader, { status, validate, deadlineMs: remaining });
+    return this.engine.answer(key, kind, args, remaining, status);
   }
 
   /** {@link lookup} when the generation must be read first, within the deadline. */
-  private async lookupReadingGeneration(
-    engine: ReadThroughCache,
-    kind: string,
-    parts: readonly string[],
-    loader: Loader,
-    deadline: LookupDeadline,
-    status?: LookupStatus,
-    validate?: Validator,
-  ): Promise<CachedValue> {
-    const unversioned = cacheKey(this.keyPrefix, kind, ...parts);
+  private async lookupReadingGeneration<T, A>(kind: KeyedKind<T, A>, parts: readonly string[], args: A, deadline: LookupDeadline, status?: LookupStatus): Promise<T> {
+    const unversioned = cacheKey(this.keyPrefix, kind.name, ...parts);
     let key: string;
     try {
-      key = await deadline.run(unversioned, () => this.key(kind, parts, undefined, Math.max(1, deadline.remainingMs())));
+      key = await deadline.run(unversioned, () => this.key(kind.name, parts, undefined, Math.max(1, deadline.remainingMs())));
     } catch (error) {
       if (error instanceof DeadlineError) throw error;
-      return engine.loadUncached(unversioned, loader, { status, deadlineMs: this.left(unversioned, deadline) });
+      const loader: Loader = (context) => kind.load(args, context);
+      return kind.answer(await this.engine.loadUncached(unversioned, loader, { status, deadlineMs: this.left(unversioned, deadline) }));
     }
     if (status) status.key = key;
-    return engine.getOrLoad(key, loader, { status, validate, deadlineMs: this.left(key, deadline) });
+    return this.engine.answer(key, kind, args, this.left(key, deadline), status);
   }
 
   /** What the engine may still spend; a deadline already past fails here. */

@@ -14,10 +14,11 @@ import {
   type Validator,
 } from './options.js';
 import { SingleFlight } from './single-flight.js';
+import { readAnswer, validatorOf, valueKind, type LoadContext, type LookupKind } from './lookup-kind.js';
 import type { CacheStore } from './store.js';
 
 /** Loads a value from the source; `null` means "no such row" (cached with the negative TTL). */
-export type Loader = (context: { readonly deadlineMs: number }) => Promise<CachedValue>;
+export type Loader = (context: LoadContext) => Promise<CachedValue>;
 
 /** Where an answer came from, filled in by `getOrLoad` when the caller passes one. */
 export interface LookupStatus {
@@ -56,12 +57,15 @@ export class ReadThroughCache {
   private readonly refreshes = new SingleFlight<void>();
   private readonly loadTimes = new LoadTimes();
   private readonly waitContext: WaitContext;
+  /** What {@link getOrLoad} answers without a validator of its own: values, checked by the configured one. */
+  private readonly values: LookupKind<CachedValue, Loader>;
 
   constructor(
     private readonly store: CacheStore,
     options: ReadThroughOptions = {},
   ) {
     this.options = resolveReadThroughOptions(options);
+    this.values = valueKind(this.options.validate);
     this.waitContext = {
       store,
       codec: this.options.codec,
@@ -80,10 +84,21 @@ export class ReadThroughCache {
    * @throws DeadlineError when the lookup took longer than its deadline.
    */
   getOrLoad(key: string, loader: Loader, options: LoadOptions & { status?: LookupStatus } = {}): Promise<CachedValue> {
+    const kind = options.validate === undefined ? this.values : valueKind(options.validate);
+    return this.answer(key, kind, loader, options.deadlineMs ?? this.options.deadlineMs, options.status, options);
+  }
+
+  /**
+   * {@link getOrLoad} for a kind of question made once (see {@link LookupKind}): the question's
+   * arguments are handed to the kind's loader, and a hit's value is read into the answer in the
+   * read's own callback. Per-call options are `options`' (a kind's validation is its `read`).
+   * @throws SourceUnavailableError when the value is not cached and the loader failed.
+   * @throws DeadlineError when the lookup took longer than `deadlineMs`.
+   */
+  answer<T, A>(key: string, kind: LookupKind<T, A>, args: A, deadlineMs: number, status?: LookupStatus, options: LoadOptions = NO_OPTIONS): Promise<T> {
     this.counters.lookups += 1;
-    const deadlineMs = options.deadlineMs ?? this.options.deadlineMs;
     const deadline = this.options.now() + deadlineMs;
-    if (this.flights.has(key)) return this.underDeadline(key, loader, options, deadline, deadlineMs, undefined);
+    if (this.flights.has(key)) return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, undefined);
     // Most lookups are hits: read first, with no timer or race of its own and no async frame
     // (a hit is one callback on the read). The read cannot outlive the deadline (its
     // `remainingMs`: the deadline was taken just now, so all of it), and a fresh hit is answered
@@ -92,29 +107,50 @@ export class ReadThroughCache {
     try {
       read = this.store.get(key, { timeoutMs: this.options.cacheTimeoutMs, remainingMs: Math.max(1, deadlineMs) });
     } catch (failure) {
-      return this.underDeadline(key, loader, options, deadline, deadlineMs, { failure });
+      return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { failure });
     }
     return read.then(
       (item) => {
         try {
-          const hit = item === undefined || isLease(item) ? undefined : this.fresh(key, item, options.validate ?? this.options.validate);
-          if (hit !== undefined && item !== undefined) {
-            if (hit.value === null) this.counters.negativeHits += 1;
-            else this.counters.hits += 1;
-            this.maybeRefresh(key, loader, options, hit.expiresAt, item);
-            if (options.status) {
-              options.status.source = 'cache';
-              options.status.server = this.store.serverFor(key);
+          if (item !== undefined && !isLease(item)) {
+            const decoded = this.options.codec.decode(key, item.value.toString('utf8'));
+            // Anything but a fresh, well-formed entry takes the full path, which decodes it again and counts.
+            if (decoded.kind === 'value' && (decoded.expiresAt === undefined || decoded.expiresAt > this.options.now())) {
+              const answer = decoded.value === null ? kind.answer(null) : readAnswer(kind, decoded.value);
+              if (decoded.value === null || answer !== undefined) {
+                if (decoded.value === null) this.counters.negativeHits += 1;
+                else this.counters.hits += 1;
+                if (decoded.expiresAt !== undefined && this.options.refreshAhead > 0) this.maybeRefresh(key, loaderOf(kind, args), options, decoded.expiresAt, item);
+                if (status) {
+                  status.source = 'cache';
+                  status.server = this.store.serverFor(key);
+                }
+                return answer as T;
+              }
             }
-            return hit.value;
           }
         } catch (failure) {
-          return this.underDeadline(key, loader, options, deadline, deadlineMs, { failure });
+          return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { failure });
         }
-        return this.underDeadline(key, loader, options, deadline, deadlineMs, { item });
+        return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { item });
       },
-      (failure: unknown) => this.underDeadline(key, loader, options, deadline, deadlineMs, { failure }),
+      (failure: unknown) => this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { failure }),
     );
+  }
+
+  /** The full path of {@link answer}, with the kind made a loader and a validator (allocated here, never on a hit). */
+  private answerUnderDeadline<T, A>(
+    key: string,
+    kind: LookupKind<T, A>,
+    args: A,
+    deadlineMs: number,
+    status: LookupStatus | undefined,
+    options: LoadOptions,
+    deadline: number,
+    first: FirstRead | undefined,
+  ): Promise<T> {
+    const full = { ...options, deadlineMs, validate: validatorOf(kind), status };
+    return this.underDeadline(key, loaderOf(kind, args), full, deadline, deadlineMs, first).then((value) => kind.answer(value));
   }
 
   /**
@@ -323,17 +359,6 @@ export class ReadThroughCache {
     return undefined;
   }
 
-  /**
-   * The entry's value when it can be served as it is (genuine, accepted by the validator, not
-   * expired); undefined otherwise, counting nothing: the full path decodes it again and counts.
-   */
-  private fresh(key: string, item: Item, validate: Validator): { readonly value: CachedValue; readonly expiresAt: number | undefined } | undefined {
-    const decoded = this.options.codec.decode(key, item.value.toString('utf8'));
-    if (decoded.kind !== 'value') return undefined;
-    if (decoded.expiresAt !== undefined && decoded.expiresAt <= this.options.now()) return undefined;
-    return decoded.value === null || accepts(validate, decoded.value) ? decoded : undefined;
-  }
-
   /** Starts one background reload of a hot key nearing expiry; replaces the entry only if unchanged. */
   private maybeRefresh(key: string, loader: Loader, options: LoadOptions, expiresAt: number | undefined, item: Item | undefined): void {
     if (!item || expiresAt === undefined || this.options.refreshAhead === 0) return;
@@ -363,6 +388,14 @@ export class ReadThroughCache {
   private within(deadline: number): CallOptions {
     return { timeoutMs: this.options.cacheTimeoutMs, remainingMs: Math.max(1, deadline - this.options.now()) };
   }
+}
+
+/** Per-call options of a lookup that has none. */
+const NO_OPTIONS: LoadOptions = {};
+
+/** The loader of one question of `kind`. */
+function loaderOf<T, A>(kind: LookupKind<T, A>, args: A): Loader {
+  return (context) => kind.load(args, context);
 }
 
 function accepts(validate: Validator, value: string): boolean {

@@ -73,6 +73,41 @@ export class NameKeys {
     return known === ASK_MYSQL ? this.part(column, name, timeoutMs, deadline) : known;
   }
 
+  /**
+   * The key parts of a question's names, `names[i]` in `columns[i]`, keyed in order as
+   * {@link partSoon} keys each: the parts themselves when every name is keyed at once (a hit's
+   * usual case), else a promise, which awaits each name MySQL must weigh before keying the next.
+   * @throws SourceUnavailableError when a column's facts are unknown (before any name needed MySQL).
+   */
+  partsSoon(
+    columns: readonly IdentifiedColumn[],
+    names: readonly string[],
+    timeoutMs: number,
+    deadline: LookupDeadline | 'key',
+  ): (string | undefined)[] | Promise<(string | undefined)[]> {
+    const parts: (string | undefined)[] = [];
+    for (let i = 0; i < columns.length; i++) {
+      const part = this.partSoon(columns[i] as IdentifiedColumn, names[i] as string, timeoutMs, deadline);
+      if (typeof part === 'object') return this.partsAfter(columns, names, timeoutMs, deadline, parts, part);
+      parts.push(part);
+    }
+    return parts;
+  }
+
+  /** {@link partsSoon} once a name must be awaited: that part, then the rest in order. */
+  private async partsAfter(
+    columns: readonly IdentifiedColumn[],
+    names: readonly string[],
+    timeoutMs: number,
+    deadline: LookupDeadline | 'key',
+    parts: (string | undefined)[],
+    waiting: Promise<string | undefined>,
+  ): Promise<(string | undefined)[]> {
+    parts.push(await waiting);
+    for (let i = parts.length; i < columns.length; i++) parts.push(await this.partSoon(columns[i] as IdentifiedColumn, names[i] as string, timeoutMs, deadline));
+    return parts;
+  }
+
   private keysOf(id: string): ColumnKeys {
     const keys = this.columns.get(id);
     if (!keys) throw new SourceUnavailableError(id, new Error(`the collation of ${id} is not known yet (MySQL has not answered since start-up)`));

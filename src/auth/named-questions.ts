@@ -1,0 +1,58 @@
+import type { LookupStatus } from '../cache/engine.js';
+import type { KeyedKind, KeySpace } from './key-space.js';
+import type { LookupDeadline } from './lookup-deadline.js';
+import { isKeyed, NO_ROW_PART } from './names/key-part.js';
+import type { IdentifiedColumn } from './names/learn.js';
+import type { NameKeys } from './names/name-keys.js';
+
+/**
+ * A kind of question about names compared with `=` in a table's columns (credentials: user and,
+ * with `use_domain`, domain; group membership: the same and the group). A question's names are
+ * also its query's parameters, in the same order.
+ */
+export interface NamedKind<T> extends KeyedKind<T, string[]> {
+  /** The name columns, in the order of a question's names. */
+  readonly columns: readonly IdentifiedColumn[];
+  /** The answer when a name can equal no row: known without a query or a cache entry. */
+  readonly none: T;
+}
+
+/**
+ * Asks questions of {@link NamedKind}s: keys the names (one key per class of spellings the
+ * database treats as equal, `alice`, `ALICE` and `alice ` alike under `_ci`) and looks the key up.
+ */
+export class NamedQuestions {
+  constructor(
+    private readonly space: KeySpace,
+    private readonly names: NameKeys,
+    /** Milliseconds a weight-string query (for a name not keyed locally) may take. */
+    private readonly queryTimeoutMs: number,
+  ) {}
+
+  /** The cache key of a question; a name no row can equal gets {@link NO_ROW_PART}. */
+  async key(kind: NamedKind<unknown>, names: readonly string[]): Promise<string> {
+    const parts = await this.names.partsSoon(kind.columns, names, this.queryTimeoutMs, 'key');
+    return this.space.key(kind.name, parts.map((part) => part ?? NO_ROW_PART));
+  }
+
+  /**
+   * The answer to a question about `names`. Not async: when the names are keyed at once (most
+   * lookups), a hit is one callback on the engine's read.
+   */
+  ask<T>(kind: NamedKind<T>, names: string[], deadline: LookupDeadline, status?: LookupStatus): Promise<T> {
+    let parts: (string | undefined)[] | Promise<(string | undefined)[]>;
+    try {
+      parts = this.names.partsSoon(kind.columns, names, this.queryTimeoutMs, deadline);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (Array.isArray(parts)) return this.keyed(kind, parts, names, deadline, status);
+    return parts.then((keyed) => this.keyed(kind, keyed, names, deadline, status));
+  }
+
+  /** {@link ask} once the names are keyed. */
+  private keyed<T>(kind: NamedKind<T>, parts: (string | undefined)[], names: string[], deadline: LookupDeadline, status?: LookupStatus): Promise<T> {
+    if (!isKeyed(parts)) return Promise.resolve(kind.none);
+    return this.space.lookup(kind, parts, names, deadline, status);
+  }
+}
