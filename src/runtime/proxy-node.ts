@@ -37,7 +37,8 @@ export interface ProxyNodeOptions {
  * What a proxy node runs: the cluster config file, an {@link AuthCache} built from it, and live
  * reloads. A new memcached server list swaps the ring atomically (lookups in flight finish on
  * the old ring); an invalid edit is reported and the running config kept. Changes to `mysql`,
- * `cache` or `lookups` are reported as needing a restart rather than half-applied.
+ * `cache`, `lookups`, `metrics` or `kamailio` are reported as needing a restart rather than
+ * half-applied.
  */
 export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
   private watcher: ConfigWatcher | undefined;
@@ -142,10 +143,12 @@ export class ProxyNode extends EventEmitter<ProxyNodeEvents> {
       this.emit('config-error', fileError(next.file, error, 'memcached.servers: the new server list cannot be applied, the running one stays'));
       return;
     }
-    const restartNeeded = (['mysql', 'cache', 'lookups', 'metrics'] as const).filter(
+    // Everything but memcached is built once at start (the Kamailio nodes with the in-node watcher).
+    const restartNeeded = (['mysql', 'cache', 'lookups', 'metrics', 'kamailio'] as const).filter(
       (section) => JSON.stringify(this.running[section]) !== JSON.stringify(next[section]),
     );
-    this.running = { ...next, mysql: this.running.mysql, cache: this.running.cache, lookups: this.running.lookups, metrics: this.running.metrics };
+    const { mysql, cache, lookups, metrics, kamailio } = this.running;
+    this.running = { ...next, mysql, cache, lookups, metrics, kamailio };
     this.emit('reload', this.running, restartNeeded);
   }
 }

@@ -94,6 +94,12 @@ describe.skipIf(!ready)('a proxy node running from the cluster config file', () 
       // A change outside the server list is reported as needing a restart, not half-applied.
       writeFileSync(path, configText([a.address, b.address], '  ttl_s: 60'));
       expect(await node.reload()).toMatchObject({ cache: { ttlSeconds: 300 } });
+      // The file watcher may still report the edit before; wait for the one that names kamailio.
+      const restart = new Promise<readonly string[]>((resolve) => node.on('reload', (_config, sections) => sections.includes('kamailio') && resolve(sections)));
+      writeFileSync(path, configText([a.address, b.address], ['kamailio:', '  nodes:', '    - { name: k9, rpc: "http://127.0.0.1:1/RPC" }'].join('\n')));
+      await node.reload();
+      expect(await restart).toEqual(['kamailio']);
+      expect(node.config.kamailio.nodes).toEqual([]);
     } finally {
       await node.close();
     }
