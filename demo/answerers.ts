@@ -1,39 +1,34 @@
 /**
- * The ways a proxy node answers Kamailio's three questions, one per phase. Every way counts the
- * SQL queries it sends on its own mysql2 pool, so all phases are counted alike: each query takes a
- * connection, and the pool emits one documented event per taking (`acquire` when one is free,
- * `enqueue` when the query waits for one).
+ * The ways a proxy node answers Kamailio's three questions, one per phase, each lookup saying where
+ * its answer came from (the library's `LookupStatus`; the SQL ways fill it in alike). Every way
+ * counts the SQL queries it sends on its own mysql2 pool, so all phases are counted alike: each
+ * query takes a connection, and the pool emits one documented event per taking (`acquire` when one
+ * is free, `enqueue` when the query waits for one).
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { AddressTable, AuthCache, authCacheOptions, createMysqlPool, loadConfig, type AuthringConfig, type MysqlOptions } from '../src/index.js';
-import { ASKED_GROUP } from './population.js';
+import { AddressTable, AuthCache, authCacheOptions, createMysqlPool, loadConfig, type AuthringConfig, type LookupStatus, type MysqlOptions } from '../src/index.js';
+import { ASKED_GROUP, type Person } from './population.js';
 
 /** The phases, in run order. */
 export const MODES = ['no-cache', 'htable', 'authring', 'authring-local'] as const;
 /** One phase's way of answering. */
 export type Mode = (typeof MODES)[number];
 
-/** The three answers of one SIP request. */
-export interface Answers {
-  readonly inGroup: boolean;
-  /** The subscriber's `ha1`, or undefined when there is no such subscriber. */
-  readonly ha1: string | undefined;
-  readonly allowed: boolean;
-}
+/** One question about a person asking from `port`, answered as a number the judge compares; fills in `status`. */
+export type Question = (who: Person, port: number, status: LookupStatus) => Promise<number>;
 
 /** A node's auth backend. */
 export interface Answerer {
-  /** `is_user_in(ipauth)`, the credentials, then `allow_address(1, ip, port)`, in turn. */
-  ask(user: string, domain: string, ip: string, port: number): Promise<Answers>;
-  /** SQL queries sent so far. */
-  readonly sqlQueries: () => number;
-  /** memcached requests sent so far. */
-  readonly memcachedRequests: () => number;
-  /** Times a memcached server was marked down (on a loaded machine: timeouts). */
-  readonly serversMarkedDown: () => number;
-  /** The local tier's counters (hits, misses, bypasses by reason, clears), when it is on. */
-  readonly localCounters?: () => Record<string, number> | undefined;
+  /** `is_user_in(ipauth)` (1/0), the credentials ({@link credentialsTag}), `allow_address(1, ip, port)` (1/0). */
+  readonly questions: readonly Question[];
+  /** SQL queries and memcached requests so far, memcached servers marked down (on a loaded machine: timeouts), the local tier's counters when it is on. */
+  counters(): { sql: number; memcached: number; downs: number; local?: Record<string, number> };
   close(): Promise<void>;
+}
+
+/** The first 32 bits of an `ha1` as a number; -1 for none. */
+export function credentialsTag(ha1: string | undefined): number {
+  return ha1 === undefined ? -1 : Number.parseInt(ha1.slice(0, 8), 16);
 }
 
 /** A pool on the config file's database, with a query counter. */
@@ -65,15 +60,17 @@ export async function openAuthCache(config: AuthringConfig, phase: Mode, tiered 
  * Kamailio's htable pattern: each node keeps its own answers (in shared memory, for all its
  * workers), stored with `autoexpire` seconds; an expired entry is dropped when read
  * (ht_cell_pkg_copy compares whole seconds, time(NULL)), and nothing else ever removes one. Workers
- * missing the same key each query MySQL: htable has no single flight.
+ * missing the same key each query MySQL: htable has no single flight. A hit is said to come from
+ * `local` memory, a miss from the `source`.
  */
-function htable<T>(ttlS: number, load: (a: string, b: string) => Promise<T>): (a: string, b: string) => Promise<T> {
-  const entries = new Map<string, { value: T; expires: number }>();
-  return async (a, b) => {
-    const key = `${a}\n${b}`;
+function htable(ttlS: number, keyOf: (who: Person, port: number) => string, load: (who: Person, port: number) => Promise<number>): Question {
+  const entries = new Map<string, { value: number; expires: number }>();
+  return async (who, port, status) => {
+    const key = keyOf(who, port);
     const entry = entries.get(key);
-    if (entry !== undefined && !(entry.expires < Math.floor(Date.now() / 1000))) return entry.value;
-    const value = await load(a, b);
+    status.source = entry !== undefined && !(entry.expires < Math.floor(Date.now() / 1000)) ? 'local' : 'source';
+    if (entry !== undefined && status.source === 'local') return entry.value;
+    const value = await load(who, port);
     entries.set(key, { value, expires: Math.floor(Date.now() / 1000) + ttlS });
     return value;
   };
@@ -87,13 +84,15 @@ export async function openAnswerer(mode: Mode, configPath: string, htableTtlS: n
     let downs = 0;
     auth.cluster.on('server-down', () => (downs += 1));
     return {
-      ask: async (user, domain, ip, port) => ({ inGroup: await auth.isUserInGroup(user, domain, ASKED_GROUP), ha1: (await auth.getCredentials(user, domain))?.ha1, allowed: await auth.allowAddress(ip, 1, port) }),
-      sqlQueries: count,
-      memcachedRequests: () => auth.stats().memcached.servers.reduce((sum, s) => sum + s.requests, 0),
-      serversMarkedDown: () => downs,
-      localCounters: () => {
+      questions: [
+        async (p, _, status) => Number(await auth.isUserInGroup(p.user, p.domain, ASKED_GROUP, status)),
+        async (p, _, status) => credentialsTag((await auth.getCredentials(p.user, p.domain, status))?.ha1),
+        async (p, port, status) => Number(await auth.allowAddress(p.sourceIp, 1, port, status)),
+      ],
+      counters: () => {
         const local = auth.localStats();
-        return local && { hits: local.hits, misses: local.misses, clears: local.clears, ...Object.fromEntries(Object.entries(local.bypasses).map(([reason, n]) => [`bypassed (${reason})`, n])) };
+        const memcached = auth.stats().memcached.servers.reduce((sum, s) => sum + s.requests, 0);
+        return { sql: count(), memcached, downs, ...(local && { local: { hits: local.hits, misses: local.misses, clears: local.clears, ...Object.fromEntries(Object.entries(local.bypasses).map(([reason, n]) => [`bypassed (${reason})`, n])) } }) };
       },
       close: async () => { await auth.close(); await pool.end(); },
     };
@@ -101,21 +100,19 @@ export async function openAnswerer(mode: Mode, configPath: string, htableTtlS: n
   // The SQL Kamailio's modules send when nothing caches (Kamailio's column names).
   const { pool, count } = countedPool(config);
   const rows = async (sql: string, params: (string | number)[]): Promise<RowDataPacket[]> => (await pool.query<RowDataPacket[]>(sql, params))[0];
-  const questions = {
-    group: async (user: string, domain: string) => (await rows('SELECT grp FROM grp WHERE username = ? AND domain = ? AND grp = ?', [user, domain, ASKED_GROUP])).length > 0,
-    credentials: async (user: string, domain: string) => (await rows('SELECT ha1, ha1b FROM subscriber WHERE username = ? AND domain = ?', [user, domain]))[0]?.['ha1'] as string | undefined,
-    address: async (ip: string, port: string) => {
+  const loads = [
+    async (p: Person) => Number((await rows('SELECT grp FROM grp WHERE username = ? AND domain = ? AND grp = ?', [p.user, p.domain, ASKED_GROUP])).length > 0),
+    async (p: Person) => credentialsTag((await rows('SELECT ha1, ha1b FROM subscriber WHERE username = ? AND domain = ?', [p.user, p.domain]))[0]?.['ha1'] as string | undefined),
+    async (p: Person, port: number) => {
       const table = await rows('SELECT grp, ip_addr, mask, port FROM address WHERE grp = ?', [1]);
-      return new AddressTable(table.map((r) => ({ group: Number(r['grp']), ip: String(r['ip_addr']), mask: Number(r['mask']), port: Number(r['port']), tag: null }))).allows(ip, 1, Number(port));
+      return Number(new AddressTable(table.map((r) => ({ group: Number(r['grp']), ip: String(r['ip_addr']), mask: Number(r['mask']), port: Number(r['port']), tag: null }))).allows(p.sourceIp, 1, port));
     },
-  };
+  ] as const;
   // One table per question, as an operator's route script keeps them.
-  const { group, credentials, address } = mode === 'htable' ? { group: htable(htableTtlS, questions.group), credentials: htable(htableTtlS, questions.credentials), address: htable(htableTtlS, questions.address) } : questions;
+  const keys = [(p: Person) => `${p.user}\n${p.domain}`, (p: Person) => `${p.user}\n${p.domain}`, (p: Person, port: number) => `${p.sourceIp}\n${port}`];
   return {
-    ask: async (user, domain, ip, port) => ({ inGroup: await group(user, domain), ha1: await credentials(user, domain), allowed: await address(ip, String(port)) }),
-    sqlQueries: count,
-    memcachedRequests: () => 0,
-    serversMarkedDown: () => 0,
+    questions: loads.map((load, q): Question => (mode === 'htable' ? htable(htableTtlS, keys[q] ?? String, load) : (p, port, status) => ((status.source = 'source'), load(p, port)))),
+    counters: () => ({ sql: count(), memcached: 0, downs: 0 }),
     close: () => pool.end(),
   };
 }

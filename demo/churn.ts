@@ -1,31 +1,21 @@
 /**
- * The provisioning system, as a separate process: from `go` until `stop` it changes the demo
- * database with plain SQL at a set rate, as a provisioning system would (users leave and join
- * ipauth, passwords change, subscribers are added and removed, address rows come and go), and
+ * The provisioning system: from its start time until stopped it changes the demo database with
+ * plain SQL on its own connection at a set rate, as a provisioning system would (users leave and
+ * join ipauth, passwords change, subscribers are added and removed, address rows come and go), and
  * records when each change was sent and when its commit returned, with the answers it changes. The
  * users it changes are drawn with the same popularity as the traffic, so that changed users are
- * asked about while the phase runs. After `stop` it puts back what it changed, so every phase
- * starts from the same database and, with the same seed, applies the same changes.
+ * asked about while the phase runs. Stopped, it puts back what it changed, so every phase starts
+ * from the same database and, with the same seed, applies the same changes. It runs in the demo's
+ * process, as the soak's churn does: MySQL does the work, the process only waits.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { isEntry, parentChannel, type ParentChannel } from '../tools/child-process.js';
 import { randomIndex, seededRandom } from '../tools/random.js';
-import { credentialsTag } from './node.js';
-import { ASKED_GROUP, ha1Of, hasPbx, initialAddresses, passwordOf, pbxRow, PBX_HOSTS, Population, type Person } from './population.js';
-import { insertAddresses, insertPeople } from './setup.js';
+import { credentialsTag } from './answerers.js';
+import type { PhaseSetup } from './phase.js';
+import { addressTable, ASKED_GROUP, ha1Of, hasPbx, passwordOf, pbxRow, PBX_HOSTS, Population } from './population.js';
+import { addressRows, peopleRows, type Statement } from './setup.js';
 import { popular } from './workload.js';
-
-/** What the parent passes. */
-export interface ChurnInput {
-  /** The demo database's `mysql://` URL. */
-  readonly url: string;
-  readonly population: { readonly size: number; readonly seed: number };
-  /** Changes per second. */
-  readonly rate: number;
-  readonly zipf: number;
-  readonly seed: number;
-}
 
 /**
  * One answer a committed change altered: `g<person>` (in ipauth 0/1), `c<person>` (the credentials
@@ -41,23 +31,27 @@ export interface Change {
   readonly at: number;
 }
 
-/** One SQL statement and its parameters. */
-type Statement = readonly [string, (string | number | null)[]];
+/** A running churn: changes committed so far, and `stop` (once), which resolves with them when the database is restored. */
+export interface Churn {
+  readonly committed: () => number;
+  stop(): Promise<Change[]>;
+}
 
-/** Changes the database from `go` until `stop`; run when this file is the forked process. */
-async function provision({ input, ...parent }: ParentChannel<ChurnInput>): Promise<Change[]> {
-  const population = new Population(input.population.size, input.population.seed);
-  const random = seededRandom(input.seed);
-  const hot = popular(population, input.zipf);
-  const db = await createConnection({ uri: input.url, multipleStatements: true, charset: 'utf8mb4' });
-  const exists = new Map<number, boolean>();
-  const inGroup = new Map<number, boolean>();
-  const version = new Map<number, number>();
+/**
+ * Starts changing the phase's database, `setup.churn` changes a second from `startAt` (ms since the
+ * epoch); a failed statement ends the churn, and `stop` rejects with it.
+ */
+export async function startChurn(setup: Pick<PhaseSetup, 'db' | 'population' | 'churn' | 'zipf'>, startAt: number): Promise<Churn> {
+  const population = new Population(setup.population.size, setup.population.seed);
+  const [random, hot] = [seededRandom(setup.population.seed ^ 0xc0ffee), popular(population, setup.zipf)];
+  const db = await createConnection({ uri: setup.db.url, multipleStatements: true, charset: 'utf8mb4' });
+  const [exists, inGroup, version] = [new Map<number, boolean>(), new Map<number, boolean>(), new Map<number, number>()];
   let pbx: number = PBX_HOSTS.initialMask;
   const changes: Change[] = [];
-  let count = 0;
+  let [count, stopped] = [0, false];
   const isSubscriber = (i: number): boolean => exists.get(i) ?? population.existsAtStart(i);
-  const credentials = (i: number, p: Person): number => credentialsTag(ha1Of(p.user, p.domain, passwordOf(i, version.get(i) ?? 0)).ha1);
+  const password = (i: number): string => passwordOf(i, version.get(i) ?? 0);
+  const credentials = (i: number): number => credentialsTag(ha1Of(population.person(i).user, population.person(i).domain, password(i)).ha1);
 
   /** Runs statements as one transaction; returns when it was sent and committed. */
   const commit = async (statements: readonly Statement[]): Promise<{ n: number; sentAt: number; at: number }> => {
@@ -69,9 +63,8 @@ async function provision({ input, ...parent }: ParentChannel<ChurnInput>): Promi
     const kind = random();
     if (kind < 0.15) {
       const bit = randomIndex(random, PBX_HOSTS.count);
-      const row = pbxRow(PBX_HOSTS.first + bit);
-      const present = hasPbx(pbx, bit);
-      const time = await commit([present ? ['DELETE FROM address WHERE ip_addr = ? AND grp = 1', [row.ip]] : ['INSERT INTO address (grp, ip_addr, mask, port, tag) VALUES (?, ?, ?, ?, ?)', [row.group, row.ip, row.mask, row.port, row.tag]]]);
+      const [row, present] = [pbxRow(bit), hasPbx(pbx, bit)];
+      const time = await commit(present ? [['DELETE FROM address WHERE ip_addr = ? AND grp = 1', [row.ip]]] : addressRows([row]));
       pbx += present ? -(2 ** bit) : 2 ** bit;
       changes.push({ key: 'a', value: pbx, ...time });
       return;
@@ -82,15 +75,10 @@ async function provision({ input, ...parent }: ParentChannel<ChurnInput>): Promi
     if (kind < 0.35) {
       // A subscriber added or removed, with its grp rows, in one transaction.
       const adding = !isSubscriber(i);
-      const { ha1, ha1b } = ha1Of(p.user, p.domain, passwordOf(i, version.get(i) ?? 0));
-      const time = await commit(
-        adding
-          ? [['INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES (?, ?, ?, ?, ?)', [...who, passwordOf(i, version.get(i) ?? 0), ha1, ha1b]], ...p.groups.map((g): Statement => ['INSERT INTO grp (username, domain, grp) VALUES (?, ?, ?)', [...who, g]])]
-          : [['DELETE FROM grp WHERE username = ? AND domain = ?', who], ['DELETE FROM subscriber WHERE username = ? AND domain = ?', who]],
-      );
+      const time = await commit(adding ? peopleRows(population, [i], (j) => version.get(j) ?? 0) : [['DELETE FROM grp WHERE username = ? AND domain = ?', who], ['DELETE FROM subscriber WHERE username = ? AND domain = ?', who]]);
       exists.set(i, adding);
       inGroup.set(i, adding && p.groups.includes(ASKED_GROUP));
-      changes.push({ key: `c${i}`, value: adding ? credentials(i, p) : -1, ...time }, { key: `g${i}`, value: inGroup.get(i) ? 1 : 0, ...time });
+      changes.push({ key: `c${i}`, value: adding ? credentials(i) : -1, ...time }, { key: `g${i}`, value: inGroup.get(i) ? 1 : 0, ...time });
     } else if (!isSubscriber(i)) {
       return; // a removed subscriber: nothing to change
     } else if (kind < 0.65) {
@@ -100,39 +88,34 @@ async function provision({ input, ...parent }: ParentChannel<ChurnInput>): Promi
       changes.push({ key: `g${i}`, value: member ? 0 : 1, ...time });
     } else {
       version.set(i, (version.get(i) ?? 0) + 1);
-      const password = passwordOf(i, version.get(i) ?? 0);
-      const { ha1, ha1b } = ha1Of(p.user, p.domain, password);
-      const time = await commit([['UPDATE subscriber SET password = ?, ha1 = ?, ha1b = ? WHERE username = ? AND domain = ?', [password, ha1, ha1b, ...who]]]);
-      changes.push({ key: `c${i}`, value: credentials(i, p), ...time });
+      const { ha1, ha1b } = ha1Of(p.user, p.domain, password(i));
+      const time = await commit([['UPDATE subscriber SET password = ?, ha1 = ?, ha1b = ? WHERE username = ? AND domain = ?', [password(i), ha1, ha1b, ...who]]]);
+      changes.push({ key: `c${i}`, value: credentials(i), ...time });
     }
   };
 
-  try {
-    await parent.send({ type: 'ready' });
-    const { at: startAt } = await parent.next<{ type: 'go'; at: number }>('go');
-    let stopped = false;
-    void parent.next('stop').then(() => (stopped = true));
+  const running = (async () => {
     for (let n = 0; !stopped; n += 1) {
-      await sleep(Math.max(0, startAt + (n * 1000) / input.rate - Date.now()));
-      if (stopped) break;
-      await change();
-      void parent.send({ type: 'progress', changes: count });
+      await sleep(Math.max(0, startAt + (n * 1000) / setup.churn - Date.now()));
+      if (!stopped) await change();
     }
-    await restore(db, population, [...new Set([...exists.keys(), ...inGroup.keys(), ...version.keys()])]);
-    return changes;
-  } finally {
-    await db.end();
-  }
+  })();
+  running.catch(() => undefined); // reported by stop()
+  let stopping: Promise<Change[]> | undefined;
+  const stop = async (): Promise<Change[]> => {
+    stopped = true;
+    try {
+      await running;
+      await restore(db, population, [...new Set([...exists.keys(), ...inGroup.keys(), ...version.keys()])]);
+      return changes;
+    } finally {
+      await db.end();
+    }
+  };
+  return { committed: () => count, stop: () => (stopping ??= stop()) };
 }
 
-if (isEntry(import.meta.url)) {
-  const channel = parentChannel<ChurnInput>();
-  const changes = await provision(channel);
-  await channel.send({ type: 'result', changes });
-  process.exit(0);
-}
-
-/** Runs statements in one round trip, as one transaction when there are several (a failure ends the churn). */
+/** Runs statements in one round trip, as one transaction when there are several. */
 async function transaction(db: Connection, statements: readonly Statement[]): Promise<void> {
   const sql = statements.map(([text]) => text).join('; ');
   await db.query(statements.length > 1 ? `START TRANSACTION; ${sql}; COMMIT` : sql, statements.flatMap(([, params]) => params));
@@ -144,9 +127,7 @@ async function restore(db: Connection, population: Population, touched: readonly
     const batch = touched.slice(at, at + 500);
     const names = batch.map((i) => population.person(i)).flatMap((p) => [p.user, p.domain]);
     const where = `(username, domain) IN (${batch.map(() => '(?, ?)').join(', ')})`;
-    await transaction(db, [[`DELETE FROM grp WHERE ${where}`, names], [`DELETE FROM subscriber WHERE ${where}`, names]]);
-    await insertPeople(db, population, batch.filter((i) => population.existsAtStart(i)));
+    await transaction(db, [[`DELETE FROM grp WHERE ${where}`, names], [`DELETE FROM subscriber WHERE ${where}`, names], ...peopleRows(population, batch.filter((i) => population.existsAtStart(i)))]);
   }
-  await db.query("DELETE FROM address WHERE grp = 1 AND mask = 32 AND ip_addr LIKE '198.51.100.%'");
-  await insertAddresses(db, initialAddresses().filter((row) => row.tag?.startsWith('pbx-')));
+  await transaction(db, [["DELETE FROM address WHERE grp = 1 AND mask = 32 AND ip_addr LIKE '198.51.100.%'", []], ...addressRows(addressTable().filter((row) => row.tag?.startsWith('pbx-')))]);
 }

@@ -1,10 +1,10 @@
 /**
  * `npm run demo`: the whole story of authring in one run. N proxy-node processes replay the same
  * SIP auth workload once per phase (no cache, per-node htable, authring with the change watcher,
- * authring with its local tier once it exists) while a separate process changes the database as a
- * provisioning system would. Every answer is judged against the database; the SQL load, stale
- * answers, revocation times and latencies are compared on the console, in an HTML report with
- * charts, and with `--json` as one JSON document on stdout. See demo/README.md.
+ * authring with its local tier) while the database changes as a provisioning system would change
+ * it. Every answer is judged against the database; the SQL load, stale answers, revocation times
+ * and latencies (by where each answer came from) are compared on the console, in an HTML report
+ * with charts, and with `--json` as one JSON document on stdout. See demo/README.md.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,14 +15,14 @@ import { canConnect } from '../tools/tcp.js';
 import { demoHtml } from './html.js';
 import { judge } from './judge.js';
 import { parseOptions, type DemoOptions } from './options.js';
-import { runPhase, workloadOf, type PhaseSetup } from './phase.js';
+import { runPhase } from './phase.js';
 import { Population } from './population.js';
 import { formatReport, summarize, type PhaseOutcome } from './report.js';
 import { createDemoDatabase, SERVICES_DIR, writeConfig } from './setup.js';
-import { buildWorkload } from './workload.js';
 
 const SEED = 0x5eed_2024;
-const say = (line = ''): boolean => process.stderr.write(`${line}\n`);
+const say = (line: string): boolean => process.stderr.write(`${line}\n`);
+const count = (n: number): string => n.toLocaleString('en-US');
 
 async function main(options: DemoOptions): Promise<number> {
   const mysql = new URL(mysqlUrl());
@@ -32,29 +32,30 @@ async function main(options: DemoOptions): Promise<number> {
   if (down.length > 0) return fail(`not reachable: ${down.join(', ')} (MariaDB, memcached). Start them with \`npm run services\` (npm run demo does it for you).`);
 
   const population = new Population(options.subscribers, SEED);
-  say(`authring demo: ${options.nodes} proxy nodes, ${options.subscribers.toLocaleString('en-US')} subscribers, ${options.rate} SIP requests/s per node, ${options.churn} provisioning changes/s`);
+  say(`authring demo: ${options.nodes} proxy nodes, ${count(options.subscribers)} subscribers, ${options.rate} SIP requests/s per node, ${options.churn} provisioning changes/s`);
   const filling = bar('database', population.size, 'subscribers');
-  const { db, groupRows, addressRows } = await createDemoDatabase(population, (done) => filling.update(done));
+  const db = await createDemoDatabase(population, (done) => filling.update(done));
   filling.stop();
-  say(`  ${db.name}: Kamailio's schema (kamailio-mysql-modules), ${population.size.toLocaleString('en-US')} subscribers, ${groupRows.toLocaleString('en-US')} grp rows, ${addressRows} address rows, authring's change log triggers`);
+  const [rows] = await db.query('SELECT (SELECT COUNT(*) FROM grp) AS g, (SELECT COUNT(*) FROM address) AS a');
+  say(`  ${db.name}: Kamailio's schema (kamailio-mysql-modules), ${count(population.size)} subscribers, ${count(Number(rows?.['g']))} grp rows, ${Number(rows?.['a'])} address rows, authring's change log triggers`);
   try {
-    const setup: PhaseSetup = { ...options, configPath: await writeConfig(db, benchServers()), db, population: { size: population.size, seed: SEED }, seed: SEED };
-    const workloads = Array.from({ length: options.nodes }, (_, node) => buildWorkload(population, workloadOf(setup, node)));
-    const total = workloads.reduce((sum, w) => sum + w.who.length, 0);
+    const setup = { ...options, configPath: await writeConfig(db, benchServers()), db, population: { size: population.size, seed: SEED } };
+    // Each node makes a pass over its share of the people (node, node + nodes, ...), then its requests.
+    const [total, warmupEndsS] = [population.people + options.nodes * options.requests, Math.ceil(population.people / options.nodes) / options.rate];
     const phases: PhaseOutcome[] = [];
     for (const mode of options.phases) {
       const progress = bar(mode, total, 'requests');
-      const run = await runPhase(setup, mode, (p) => progress.update(p.requests, { extra: ` | ${p.sql.toLocaleString('en-US')} SQL | ${p.changes} changes` }));
+      const run = await runPhase(setup, mode, (p) => progress.update(p.requests, { extra: ` | ${count(p.sql)} SQL | ${p.changes} changes` }));
       progress.update(total);
       progress.stop();
-      phases.push(summarize(run, judge(population, workloads.map((workload, node) => ({ workload, records: run.nodes[node]?.records ?? new Float64Array() })), run.changes)));
+      phases.push(summarize(run, judge(population, run.nodes, run.changes)));
     }
     const setupLine =
-      `${options.nodes} proxy nodes, each replaying about ${Math.round(total / options.nodes).toLocaleString('en-US')} SIP requests at ${options.rate}/s ` +
-      `(a warm-up pass over its share of ${population.people.toLocaleString('en-US')} names, then ${options.requests.toLocaleString('en-US')} Zipf-skewed requests, exponent ${options.zipf}), ` +
-      `${options.concurrency} in flight; ${options.churn} provisioning changes/s by a separate process; htable autoexpire ${options.htableTtl} s.`;
+      `${options.nodes} proxy nodes, each replaying about ${count(Math.round(total / options.nodes))} SIP requests at ${options.rate}/s ` +
+      `(a warm-up pass over its share of ${count(population.people)} names, then ${count(options.requests)} Zipf-skewed requests, exponent ${options.zipf}), ` +
+      `${options.concurrency} in flight; ${options.churn} provisioning changes/s on a connection of their own; htable autoexpire ${options.htableTtl} s.`;
     await mkdir(path.dirname(options.report), { recursive: true });
-    await writeFile(options.report, await demoHtml(phases, setupLine, Math.max(...workloads.map((w) => w.warmup)) / options.rate, options.report));
+    await writeFile(options.report, await demoHtml(phases, setupLine, warmupEndsS, options.report));
     if (options.json) process.stdout.write(`${JSON.stringify({ phases: phases.map((p) => p.report), report: options.report }, null, 2)}\n`);
     else process.stdout.write(`\n${setupLine}\n\n${formatReport(phases, options.report)}\n`);
     const stale = phases.find((p) => p.report.name === 'authring')?.report.staleAnswers ?? 0;
@@ -64,15 +65,15 @@ async function main(options: DemoOptions): Promise<number> {
   }
 }
 
+function fail(message: string): number {
+  say(`demo: ${message}`);
+  return 1;
+}
+
 function bar(label: string, total: number, unit: string): SingleBar {
   const progress = new SingleBar({ stream: process.stderr, format: `  ${label.padEnd(15)} [{bar}] {value}/{total} ${unit}{extra}`, noTTYOutput: true, notTTYSchedule: 5000, hideCursor: true, barsize: 24 });
   progress.start(total, 0, { extra: '' });
   return progress;
-}
-
-function fail(message: string): number {
-  say(`demo: ${message}`);
-  return 1;
 }
 
 // The children are SIGKILLed when this process exits (tools/child-process.ts).

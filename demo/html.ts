@@ -1,4 +1,4 @@
-/** The demo's self-contained HTML report: the figures as a table, and charts rendered to inline SVG. */
+/** The demo's self-contained HTML report: the console figures, and charts rendered to inline SVG. */
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from '../tools/charts.js';
 import { MODES } from './answerers.js';
@@ -10,14 +10,12 @@ const phaseColor = { field: 'phase', type: 'nominal', title: 'phase', sort: null
 
 /** SQL queries per second reaching MySQL from the nodes, per phase, second by second. */
 function sqlOverTime(phases: readonly PhaseOutcome[], warmupEndsS: number): TopLevelSpec {
-  const values = phases.flatMap(({ report, details }) => {
+  const values = phases.flatMap(({ report, run }) => {
     const perSecond = new Map<number, number>();
-    for (const node of details.run.nodes) {
+    for (const series of run.series) {
       let previous = 0;
-      for (let i = 0; i < node.series.length; i += 4) {
-        const sql = node.series[i + 2] ?? 0;
-        const second = Math.round(node.series[i] ?? 0);
-        perSecond.set(second, (perSecond.get(second) ?? 0) + sql - previous);
+      for (const { t, sql } of series) {
+        perSecond.set(Math.round(t), (perSecond.get(Math.round(t)) ?? 0) + sql - previous);
         previous = sql;
       }
     }
@@ -29,24 +27,28 @@ function sqlOverTime(phases: readonly PhaseOutcome[], warmupEndsS: number): TopL
     height: 260,
     layer: [
       { data: { values }, mark: { type: 'line', interpolate: 'step-after' }, encoding: { x: { field: 'second', type: 'quantitative', title: 'seconds since the phase started' }, y: { field: 'sql', type: 'quantitative', title: 'SQL queries / s', scale: { type: 'symlog' } }, color: phaseColor } },
-      { data: { values: [{ x: warmupEndsS, label: 'warm-up pass ends' }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { x: { field: 'x', type: 'quantitative' } } },
-      { data: { values: [{ x: warmupEndsS, label: 'warm-up pass ends' }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -120, color: '#555' }, encoding: { x: { field: 'x', type: 'quantitative' }, text: { field: 'label' } } },
+      {
+        data: { values: [{ x: warmupEndsS, label: 'warm-up pass ends' }] },
+        encoding: { x: { field: 'x', type: 'quantitative' } },
+        layer: [{ mark: { type: 'rule', strokeDash: [4, 4], color: '#888' } }, { mark: { type: 'text', align: 'left', dx: 4, dy: -120, color: '#555' }, encoding: { text: { field: 'label' } } }],
+      },
     ],
   } as TopLevelSpec;
 }
 
-/** A bar per phase (or per phase and category). */
-function bars(title: string, axis: string, values: readonly Record<string, string | number>[], options: { scale?: 'symlog'; group?: string } = {}): TopLevelSpec {
+/** A bar per phase (or per phase and `part`). */
+function bars(title: string, axis: string, values: readonly { phase: string; value: number; part?: string }[], scale?: 'symlog'): TopLevelSpec {
+  const grouped = values.some((v) => v.part !== undefined);
   return {
     title,
-    width: options.group ? 420 : 300,
+    width: grouped ? 420 : 300,
     height: 200,
     data: { values: [...values] },
     mark: { type: 'bar', tooltip: true },
     encoding: {
-      x: { field: options.group ?? 'phase', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } },
-      ...(options.group ? { xOffset: { field: 'phase', sort: null } } : {}),
-      y: { field: 'value', type: 'quantitative', title: axis, ...(options.scale ? { scale: { type: options.scale } } : {}) },
+      x: { field: grouped ? 'part' : 'phase', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } },
+      ...(grouped ? { xOffset: { field: 'phase', sort: null } } : {}),
+      y: { field: 'value', type: 'quantitative', title: axis, ...(scale ? { scale: { type: scale } } : {}) },
       color: phaseColor,
     },
   } as TopLevelSpec;
@@ -54,22 +56,23 @@ function bars(title: string, axis: string, values: readonly Record<string, strin
 
 /** The charts of a run, as SVG documents. */
 export async function demoCharts(phases: readonly PhaseOutcome[], warmupEndsS: number): Promise<string[]> {
+  const reports = phases.map((p) => p.report);
   return Promise.all([
     renderSvg(sqlOverTime(phases, warmupEndsS)),
-    renderSvg(bars('SQL queries per 1,000 SIP requests (log scale)', 'SQL / 1,000 requests', phases.flatMap(({ report: r }) => [
+    renderSvg(bars('SQL queries per 1,000 SIP requests (log scale)', 'SQL / 1,000 requests', reports.flatMap((r) => [
       { phase: r.name, part: 'warm-up pass', value: (1000 * r.sqlQueries.warmup) / Math.max(1, r.requests.warmup) },
       { phase: r.name, part: 'steady state', value: (1000 * r.sqlQueries.steady) / Math.max(1, r.requests.steady) },
-    ]), { scale: 'symlog', group: 'part' })),
-    renderSvg(bars('Stale answers (contradicting a change committed over 1 s before)', 'stale answers', phases.map((p) => ({ phase: p.report.name, value: p.report.staleAnswers })))),
+    ]), 'symlog')),
+    renderSvg(bars('Stale answers (contradicting a change committed over 1 s before)', 'stale answers', reports.map((r) => ({ phase: r.name, value: r.staleAnswers })))),
     renderSvg({
       title: 'Auth latency per SIP request (its three lookups; log scale)',
       width: 420,
       height: 220,
-      data: { values: phases.flatMap((p) => (['p50', 'p90', 'p99', 'p999'] as const).map((q) => ({ phase: p.report.name, percentile: q === 'p999' ? 'p99.9' : q, value: Math.max(0.001, p.details.latency[q]) }))) },
+      data: { values: reports.flatMap((r) => (['p50', 'p90', 'p99', 'p999'] as const).map((q) => ({ phase: r.name, percentile: q === 'p999' ? 'p99.9' : q, value: Math.max(0.001, r.latencyMs[q]) }))) },
       mark: { type: 'line', point: true, tooltip: true },
       encoding: { x: { field: 'percentile', type: 'ordinal', sort: null, title: null }, y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'milliseconds' }, color: phaseColor },
     } as TopLevelSpec),
-    renderSvg(bars('memcached requests per SIP request', 'memcached requests', phases.map((p) => ({ phase: p.report.name, value: p.details.memcachedPerRequest })))),
+    renderSvg(bars('memcached requests per SIP request', 'memcached requests', reports.map((r) => ({ phase: r.name, value: r.memcachedPerRequest })))),
   ]);
 }
 

@@ -7,8 +7,9 @@
  */
 import { AddressTable } from '../src/index.js';
 import type { Change } from './churn.js';
-import { credentialsTag, RECORD } from './node.js';
-import { ASKED_GROUP, ha1Of, hasPbx, initialAddresses, pbxRow, PBX_HOSTS, type Population } from './population.js';
+import { credentialsTag } from './answerers.js';
+import { RECORD } from './node.js';
+import { addressTable, ASKED_GROUP, ha1Of, PBX_HOSTS, type Population } from './population.js';
 import type { Workload } from './workload.js';
 
 /** The invalidation bound authring promises, in milliseconds. */
@@ -31,12 +32,9 @@ export interface Verdict {
 
 /** One node's answers and the requests they answer. */
 export interface NodeAnswers {
-  readonly workload: Workload;
+  readonly workload: Pick<Workload, 'who' | 'port'>;
   readonly records: Float64Array;
 }
-
-type Question = 0 | 1 | 2; // group, credentials, address
-const FIELD = [RECORD.inGroup, RECORD.credentials, RECORD.allowed] as const;
 
 /** Judges the answers of all nodes of a phase. */
 export function judge(population: Population, nodes: readonly NodeAnswers[], changes: readonly Change[]): Verdict {
@@ -44,13 +42,8 @@ export function judge(population: Population, nodes: readonly NodeAnswers[], cha
   for (const change of [...changes].sort((a, b) => a.at - b.at)) timelines.set(change.key, [...(timelines.get(change.key) ?? []), change]);
   const tables = new Map<number, AddressTable>();
   const pbxTable = (mask: number): AddressTable => {
-    let table = tables.get(mask);
-    if (table === undefined) {
-      const pbx = Array.from({ length: PBX_HOSTS.count }, (_, bit) => bit).filter((bit) => hasPbx(mask, bit));
-      table = new AddressTable([...initialAddresses().filter((row) => !row.tag?.startsWith('pbx-')), ...pbx.map((bit) => pbxRow(PBX_HOSTS.first + bit))]);
-      tables.set(mask, table);
-    }
-    return table;
+    if (!tables.has(mask)) tables.set(mask, new AddressTable(addressTable(mask)));
+    return tables.get(mask) as AddressTable;
   };
   const initial = (key: string, person: number): number => {
     if (key === 'a') return PBX_HOSTS.initialMask;
@@ -60,57 +53,37 @@ export function judge(population: Population, nodes: readonly NodeAnswers[], cha
   };
 
   const staleBy = [0, 0, 0];
-  let failed = 0;
-  const asked = new Set<number>();
-  /** Answers about changed keys, judged per key below: [asked, answered, answer, expected(value)]. */
-  const pending = new Map<string, { asked: number; answered: number; answer: number; expect: (value: number) => number }[]>();
+  const [asked, invalidated] = [new Set<number>(), new Set<Change>()];
+  let [failed, worst] = [0, null as number | null];
   for (const { workload, records } of nodes) {
     for (let r = 0; r < workload.who.length; r += 1) {
       const at = r * RECORD.stride;
-      if (Number.isNaN(records[at + RECORD.inGroup] ?? 0)) {
+      const [askedAt, answeredAt] = [records[at + RECORD.askedAt] ?? 0, records[at + RECORD.answeredAt] ?? 0];
+      if (Number.isNaN(records[at + RECORD.answer] ?? 0)) {
         failed += 1;
         continue;
       }
       const person = workload.who[r] ?? 0;
       asked.add(person);
       const p = population.person(person);
-      for (const q of [0, 1, 2] as Question[]) {
+      for (let q = 0; q < 3; q += 1) {
         const key = q === 2 ? 'a' : `${q === 0 ? 'g' : 'c'}${person}`;
-        const answer = records[at + FIELD[q]] ?? Number.NaN;
+        const answer = records[at + RECORD.answer + q] ?? Number.NaN;
         const expect = q === 2 ? (mask: number) => Number(pbxTable(mask).allows(p.sourceIp, 1, workload.port[r] ?? 5060)) : (value: number) => value;
-        if (!timelines.has(key)) {
-          if (answer !== expect(initial(key, person))) staleBy[q] = (staleBy[q] ?? 0) + 1;
-          continue;
-        }
-        const list = pending.get(key) ?? [];
-        list.push({ asked: records[at + RECORD.askedAt] ?? 0, answered: records[at + RECORD.answeredAt] ?? 0, answer, expect });
-        pending.set(key, list);
+        const [timeline, first] = [timelines.get(key) ?? [], initial(key, person)];
+        // Valid: what the database held at (asked − bound), or any change sent from then until answered.
+        const from = askedAt - BOUND_MS;
+        const valid = [timeline.filter((c) => c.at <= from).at(-1)?.value ?? first, ...timeline.filter((c) => c.at > from && c.sentAt <= answeredAt).map((c) => c.value)];
+        if (!valid.some((value) => expect(value) === answer)) staleBy[q] = (staleBy[q] ?? 0) + 1;
+        // The change committed last before the question, if the next one was not yet sent when it was answered.
+        const j = timeline.filter((c) => c.at <= askedAt).length - 1;
+        const change = timeline[j];
+        if (change === undefined || answeredAt >= (timeline[j + 1]?.sentAt ?? Number.POSITIVE_INFINITY)) continue;
+        invalidated.add(change);
+        const before = timeline[j - 1]?.value ?? first;
+        worst = answer === expect(before) && answer !== expect(change.value) ? Math.max(worst ?? 0, askedAt - change.at) : (worst ?? 0);
       }
     }
-  }
-
-  let worst: number | null = null;
-  let invalidations = 0;
-  for (const [key, answers] of pending) {
-    const timeline = timelines.get(key) ?? [];
-    const q: Question = key === 'a' ? 2 : key.startsWith('g') ? 0 : 1;
-    const first = initial(key, Number(key.slice(1)));
-    for (const a of answers) {
-      const from = a.asked - BOUND_MS;
-      const held = timeline.filter((c) => c.at <= from).at(-1)?.value ?? first;
-      const valid = [held, ...timeline.filter((c) => c.at > from && c.sentAt <= a.answered).map((c) => c.value)];
-      if (!valid.some((value) => a.expect(value) === a.answer)) staleBy[q] = (staleBy[q] ?? 0) + 1;
-    }
-    timeline.forEach((change, j) => {
-      const before = timeline[j - 1]?.value ?? first;
-      const until = timeline[j + 1]?.sentAt ?? Number.POSITIVE_INFINITY;
-      const after = answers.filter((a) => a.asked >= change.at && a.answered < until);
-      if (after.length > 0) invalidations += 1;
-      for (const a of after) {
-        if (a.answer === a.expect(before) && a.answer !== a.expect(change.value)) worst = Math.max(worst ?? 0, a.asked - change.at);
-        else worst ??= 0;
-      }
-    });
   }
   // Changes to keys nobody asked about after them count for neither.
   const [group = 0, credentials = 0, address = 0] = staleBy;
@@ -120,6 +93,6 @@ export function judge(population: Population, nodes: readonly NodeAnswers[], cha
     failed,
     worstRevocationMs: worst,
     distinctQuestions: asked.size * 2 + 1,
-    invalidations,
+    invalidations: invalidated.size,
   };
 }

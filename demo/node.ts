@@ -2,32 +2,48 @@
  * One simulated SIP proxy node, forked by the demo: it opens its phase's auth backend, builds its
  * requests, and on `go` replays them at a fixed rate (a proxy answers traffic as it arrives, not as
  * fast as it can), `concurrency` at a time like a Kamailio instance's workers. It records every
- * answer with its time, for the parent to judge against the database.
+ * answer with its time, and every lookup with its latency and where its answer came from, for the
+ * parent to judge against the database and report.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openAnswerer, type Mode } from './answerers.js';
+import type { LookupStatus } from '../src/index.js';
 import { isEntry, parentChannel, type ParentChannel } from '../tools/child-process.js';
+import { openAnswerer, type Answerer, type Mode } from './answerers.js';
+import type { PhaseSetup } from './phase.js';
 import { Population } from './population.js';
-import { buildWorkload, type WorkloadSpec } from './workload.js';
+import { buildWorkload, type Workload } from './workload.js';
 
-/** What the parent passes. */
-export interface NodeInput {
-  readonly mode: Mode;
-  readonly configPath: string;
-  readonly population: { readonly size: number; readonly seed: number };
-  readonly workload: WorkloadSpec;
-  /** Requests per second. */
-  readonly rate: number;
-  readonly concurrency: number;
-  readonly htableTtlS: number;
+/** What the parent passes: the phase, what every phase shares (but the database), and which node this is. */
+export type NodeInput = Omit<PhaseSetup, 'db'> & { readonly mode: Mode; readonly node: number };
+
+/**
+ * Fields per request in {@link NodeResult.records}: asked and answered (ms since the epoch), the
+ * request's latency (its three lookups, ms), then per question (group, credentials, address) from
+ * `answer`, `ms` and `source` on: the answer (see `Question`; NaN for all three when a lookup
+ * threw), the lookup's latency and where its answer came from (an index into {@link SOURCES}; NaN
+ * when not asked).
+ */
+export const RECORD = { stride: 12, askedAt: 0, answeredAt: 1, latencyMs: 2, answer: 3, ms: 6, source: 9 } as const;
+
+/**
+ * Where a lookup's answer came from, from the library's `LookupStatus`: `memory` (the local tier,
+ * the node's copy of the address table, an htable entry), `memcached`, `peer` (another caller's
+ * load: in this node, or another node's, waited for on its lease), `mysql` (its own load), `stale`
+ * (an expired entry, served as MySQL failed), `unsaid` (no source given: a caller that joined the
+ * node's refresh of the address table), `error` (the lookup threw).
+ */
+export const SOURCES = ['memory', 'memcached', 'peer', 'mysql', 'stale', 'unsaid', 'error'] as const;
+const NAMES = { local: 'memory', cache: 'memcached', peer: 'peer', source: 'mysql', stale: 'stale' } as const;
+
+/** A lookup's source (an index into {@link SOURCES}); `cache` without a server is the node's copy of the address table. */
+function sourceOf({ source, server }: LookupStatus): number {
+  return SOURCES.indexOf(source === undefined ? 'unsaid' : source === 'cache' && server === undefined ? 'memory' : NAMES[source]);
 }
 
-/** Fields per request in {@link NodeResult.records}. */
-export const RECORD = { stride: 6, askedAt: 0, answeredAt: 1, latencyMs: 2, inGroup: 3, credentials: 4, allowed: 5 } as const;
-
-/** Counters at one moment. */
+/** Counters at one moment (`t`: seconds since `go`). */
 export interface NodeCounters {
+  readonly t: number;
   readonly requests: number;
   readonly sql: number;
   readonly memcached: number;
@@ -35,50 +51,38 @@ export interface NodeCounters {
 
 /** What a node sends back. */
 export interface NodeResult {
-  /**
-   * Per request: asked and answered (ms since the epoch), latency, then the answers: in group 0/1,
-   * the first 32 bits of `ha1` (-1: no subscriber), address allowed 0/1; NaN when the lookup threw.
-   */
+  /** The requests it replayed, and what they got. */
+  readonly workload: Workload;
   readonly records: Float64Array;
-  /** Counters once the warm-up pass was answered (`requests`: the pass's), and at the end (both from `go`). */
+  /** Counters once the warm-up pass was answered (`requests`: the pass's), and at the end (both from `go`, the backend's own since its start). */
   readonly warm: NodeCounters;
-  readonly total: NodeCounters;
-  /** Counters every second from `go`: [seconds, requests, sql, memcached] × n, flattened. */
-  readonly series: readonly number[];
-  readonly errors: number;
+  readonly total: NodeCounters & ReturnType<Answerer['counters']>;
   readonly firstError?: string;
-  /** Times a memcached server was marked down during the replay. */
-  readonly serversMarkedDown: number;
-  /** The local tier's counters at the end, when it is on. */
-  readonly local?: Record<string, number>;
+  /** 99th percentile of the event loop's delay during the replay (ms): how long work queued for the CPU. */
+  readonly loopDelayP99Ms: number;
 }
 
-/** The first 32 bits of an `ha1` as a number; -1 for none. */
-export function credentialsTag(ha1: string | undefined): number {
-  return ha1 === undefined ? -1 : Number.parseInt(ha1.slice(0, 8), 16);
-}
-
-/** Replays the workload; run when this file is the forked process. */
+/** Replays the workload; run when this file is the forked process. Sends its counters as `progress` every second. */
 async function replay({ input, ...parent }: ParentChannel<NodeInput>): Promise<NodeResult> {
   const population = new Population(input.population.size, input.population.seed);
-  const { who, port, warmup } = buildWorkload(population, input.workload);
-  const answerer = await openAnswerer(input.mode, input.configPath, input.htableTtlS);
+  const workload = buildWorkload(population, input, input.node);
+  const { who, port, warmup } = workload;
+  const answerer = await openAnswerer(input.mode, input.configPath, input.htableTtl);
   try {
     await parent.send({ type: 'ready' });
     const { at: startAt } = await parent.next<{ type: 'go'; at: number }>('go');
     await sleep(Math.max(0, startAt - Date.now()));
-    const base = { sql: answerer.sqlQueries(), memcached: answerer.memcachedRequests() };
-    const counters = (requests: number): NodeCounters => ({ requests, sql: answerer.sqlQueries() - base.sql, memcached: answerer.memcachedRequests() - base.memcached });
-    const records = new Float64Array(who.length * RECORD.stride);
-    const series: number[] = [];
+    const [base, loopDelay] = [answerer.counters(), monitorEventLoopDelay({ resolution: 10 })];
+    loopDelay.enable();
+    const counters = (requests: number): NodeCounters => {
+      const now = answerer.counters();
+      return { t: Math.round((Date.now() - startAt) / 100) / 10, requests, sql: now.sql - base.sql, memcached: now.memcached - base.memcached };
+    };
+    const records = new Float64Array(who.length * RECORD.stride).fill(Number.NaN);
     let warm: NodeCounters | undefined;
-    let [next, done, warmDone, errors] = [0, 0, 0, 0];
+    let [next, done, warmDone] = [0, 0, 0];
     let firstError: string | undefined;
-    const ticker = setInterval(() => {
-      const now = counters(done);
-      series.push(Math.round((Date.now() - startAt) / 100) / 10, now.requests, now.sql, now.memcached);
-      void parent.send({ type: 'progress', ...now });
-    }, 1000);
+    const ticker = setInterval(() => void parent.send({ type: 'progress', ...counters(done) }), 1000);
     const worker = async (): Promise<void> => {
       for (let i = next++; i < who.length; i = next++) {
         const wait = startAt + (i * 1000) / input.rate - Date.now();
@@ -88,13 +92,18 @@ async function replay({ input, ...parent }: ParentChannel<NodeInput>): Promise<N
         const started = performance.now();
         records[at + RECORD.askedAt] = Date.now();
         try {
-          const answers = await answerer.ask(p.user, p.domain, p.sourceIp, port[i] ?? 5060);
-          records[at + RECORD.inGroup] = answers.inGroup ? 1 : 0;
-          records[at + RECORD.credentials] = credentialsTag(answers.ha1);
-          records[at + RECORD.allowed] = answers.allowed ? 1 : 0;
+          for (const [q, question] of answerer.questions.entries()) {
+            const [status, asked] = [{} as LookupStatus, performance.now()];
+            records[at + RECORD.source + q] = SOURCES.indexOf('error'); // until it answers
+            try {
+              records[at + RECORD.answer + q] = await question(p, port[i] ?? 5060, status);
+            } finally {
+              records[at + RECORD.ms + q] = performance.now() - asked;
+            }
+            records[at + RECORD.source + q] = sourceOf(status);
+          }
         } catch (error) {
-          records.fill(Number.NaN, at + RECORD.inGroup, at + RECORD.stride);
-          errors += 1;
+          records.fill(Number.NaN, at + RECORD.answer, at + RECORD.ms);
           firstError ??= `${(error as { code?: string }).code ?? 'error'}: ${(error as Error).message}`;
         }
         records[at + RECORD.answeredAt] = Date.now();
@@ -105,9 +114,8 @@ async function replay({ input, ...parent }: ParentChannel<NodeInput>): Promise<N
     };
     await Promise.all(Array.from({ length: input.concurrency }, worker));
     clearInterval(ticker);
-    const total = counters(done);
-    const local = answerer.localCounters?.();
-    return { records, warm: warm ?? total, total, series, errors, serversMarkedDown: answerer.serversMarkedDown(), ...(firstError === undefined ? {} : { firstError }), ...(local && { local }) };
+    const total = { ...answerer.counters(), ...counters(done) };
+    return { workload, records, warm: warm ?? total, total, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, ...(firstError === undefined ? {} : { firstError }) };
   } finally {
     await answerer.close();
   }

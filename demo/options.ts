@@ -1,41 +1,23 @@
-/** The demo's command line (commander, as the `authring` CLI uses). */
+/** The demo's command line (commander, as the `authring` CLI uses), declared as one table of numbers. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MODES, type Mode } from './answerers.js';
 
-/** What the demo runs. */
-export interface DemoOptions {
-  /** Print only the report as one JSON document on stdout. */
-  readonly json: boolean;
-  /** Where the HTML report goes. */
-  readonly report: string;
-  readonly subscribers: number;
-  readonly nodes: number;
-  /** Steady-state SIP requests per node and phase, after the warm-up pass. */
-  readonly requests: number;
-  /** SIP requests per second per node. */
-  readonly rate: number;
-  /** Requests in flight per node (a Kamailio instance's workers). */
-  readonly concurrency: number;
-  /** Provisioning changes per second. */
-  readonly churn: number;
-  /** The htable phase's autoexpire, in seconds. */
-  readonly htableTtl: number;
-  /** Zipf exponent of user popularity. */
-  readonly zipf: number;
-  /** The phases to run, in run order. */
-  readonly phases: readonly Mode[];
-}
-
+/** The numeric options: name, range, default, meaning. */
 const NUMBERS = [
   ['subscribers', 100, 1_000_000, 6000, 'subscribers in the demo database'],
   ['nodes', 1, 8, 3, 'proxy node processes'],
   ['requests', 100, 10_000_000, 12_000, 'SIP requests per node and phase after the warm-up pass'],
   ['rate', 10, 20_000, 400, 'SIP requests per second per node'],
-  ['concurrency', 1, 256, 16, 'requests in flight per node'],
+  ['concurrency', 1, 256, 16, 'requests in flight per node (a Kamailio instance\'s workers)'],
   ['churn', 0, 1000, 5, 'provisioning changes per second'],
   ['htable-ttl', 1, 86_400, 10, "the htable phase's autoexpire, seconds (operators run 300-1800)"],
   ['zipf', 0, 3, 1, 'Zipf exponent of user popularity (0: uniform)'],
 ] as const;
+
+type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
+
+/** What the demo runs: each of {@link NUMBERS} (camel-cased), the phases in run order, `--json` (only the report, as JSON on stdout) and the HTML report's path. */
+export type DemoOptions = { readonly [N in (typeof NUMBERS)[number][0] as Camel<N>]: number } & { readonly phases: readonly Mode[]; readonly json: boolean; readonly report: string };
 
 /**
  * Parses the arguments (`--help` prints the usage and exits 0; a bad argument exits 2 naming it).
@@ -44,7 +26,7 @@ export function parseOptions(args: readonly string[], defaultReport: string): De
   const program = new Command('npm run demo --')
     .description(
       'Runs the same SIP auth workload through N proxy-node processes, once per phase (no cache, per-node htable, authring, ' +
-        'authring with its local tier), while a separate process changes the database as a provisioning system would; judges ' +
+        'authring with its local tier), while the database changes as a provisioning system would change it; judges ' +
         'every answer against the database and compares the SQL load. Prints the report and writes it as HTML with charts.',
     )
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))

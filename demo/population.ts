@@ -62,11 +62,6 @@ export class Population {
   existsAtStart(i: number): boolean {
     return i < this.size;
   }
-
-  /** Whether churn may provision person `i` (subscribers and prospects; never ghosts). */
-  provisionable(i: number): boolean {
-    return i < this.size + this.prospects;
-  }
 }
 
 /** The password of person `i` after `version` changes. */
@@ -88,28 +83,29 @@ function sourceIp(octet: () => number): string {
   return `203.0.113.${octet()}`; // group 2 only
 }
 
-/** The `address` table at the start: a few dozen rows in groups 1-3. */
-export function initialAddresses(): AddressRow[] {
-  const rows: AddressRow[] = [
+/** The PBX hosts churn toggles: 198.51.100.10-49, one bit each in a mask (10-29 present at the start). */
+export const PBX_HOSTS = { first: 10, count: 40, initialMask: 2 ** 20 - 1 } as const;
+
+/** The row of PBX host `bit` of {@link PBX_HOSTS} (198.51.100.x/32, port 5060): rows churn adds and removes. */
+export function pbxRow(bit: number): AddressRow {
+  const host = PBX_HOSTS.first + bit;
+  return { group: 1, ip: `198.51.100.${host}`, mask: 32, port: 5060, tag: `pbx-${host}` };
+}
+
+/** Whether PBX host `bit` is in `mask`; masks exceed 32 bits, so no bitwise operators. */
+export function hasPbx(mask: number, bit: number): boolean {
+  return Math.floor(mask / 2 ** bit) % 2 === 1;
+}
+
+/** The `address` table with the PBX hosts in `mask`: a few dozen rows in groups 1-3 (by default as the demo creates it). */
+export function addressTable(mask: number = PBX_HOSTS.initialMask): AddressRow[] {
+  const pbx = Array.from({ length: PBX_HOSTS.count }, (_, bit) => bit).filter((bit) => hasPbx(mask, bit));
+  return [
     { group: 1, ip: '127.1.0.0', mask: 16, port: 0, tag: 'lab-net' },
     { group: 1, ip: '192.0.2.0', mask: 28, port: 0, tag: 'office' },
     { group: 1, ip: '2001:db8:1::', mask: 48, port: 0, tag: 'v6-office' },
     { group: 2, ip: '203.0.113.0', mask: 25, port: 5060, tag: 'carrier-a' },
     { group: 3, ip: '::1', mask: 128, port: 0, tag: 'localhost' },
+    ...pbx.map(pbxRow),
   ];
-  for (let host = 10; host < 30; host += 1) rows.push(pbxRow(host));
-  return rows;
-}
-
-/** The row of PBX `host` (198.51.100.`host`/32, port 5060): rows churn adds and removes. */
-export function pbxRow(host: number): AddressRow {
-  return { group: 1, ip: `198.51.100.${host}`, mask: 32, port: 5060, tag: `pbx-${host}` };
-}
-
-/** The PBX hosts churn toggles: 198.51.100.10-49, one bit each (10-29 present at the start). */
-export const PBX_HOSTS = { first: 10, count: 40, initialMask: 2 ** 20 - 1 } as const;
-
-/** Whether PBX host `bit` (0-based) is in `mask`; masks exceed 32 bits, so no bitwise operators. */
-export function hasPbx(mask: number, bit: number): boolean {
-  return Math.floor(mask / 2 ** bit) % 2 === 1;
 }

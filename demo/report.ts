@@ -1,18 +1,18 @@
 /**
- * The demo's findings: one summary per phase (what `--json` prints, in the shape issue 10 set),
- * the figures the console and the HTML report add, and the console text.
+ * The demo's findings: one summary per phase (what `--json` prints: the shape issue 10 set, with
+ * the latencies and the lookups by source added), and the console text.
  */
 import { percentile } from '../bench/harness.js';
 import { textTable } from '../bench/scenario.js';
 import type { Mode } from './answerers.js';
 import type { Verdict } from './judge.js';
-import { RECORD } from './node.js';
+import { RECORD, SOURCES } from './node.js';
 import type { PhaseRun } from './phase.js';
 
 /** A `{ warmup, steady }` pair: the first pass over the population, and what follows it. */
 export type Split = Readonly<Record<'warmup' | 'steady', number>>;
 
-/** One phase in `--json`. */
+/** One phase in `--json`. Latencies in milliseconds. */
 export interface PhaseReport {
   readonly name: Mode;
   /** Whether the phase can run (issue 10's shape; every phase can since the local tier exists). */
@@ -24,39 +24,55 @@ export interface PhaseReport {
   readonly changesApplied: number;
   /** The latest any node still answered the old way after a commit; null when none was asked again. */
   readonly worstRevocationMs: number | null;
+  /** Per SIP request (its three lookups). */
+  readonly latencyMs: Readonly<Record<'p50' | 'p90' | 'p99' | 'p999' | 'max', number>>;
+  /** Lookups (three per request) by where their answer came from (`SOURCES` in node.ts), with their latency. */
+  readonly lookupsBySource: Readonly<Partial<Record<(typeof SOURCES)[number], { lookups: number; p50Ms: number; p99Ms: number }>>>;
+  /** The worst node's 99th percentile of event-loop delay: how long work queued for the CPU. */
+  readonly loopDelayP99Ms: number;
+  readonly memcachedPerRequest: number;
 }
 
-/** A phase's summary, and what the console and HTML report add (latency per request, its three lookups, in ms). */
+/** A phase's summary, with what it was made from. */
 export interface PhaseOutcome {
   readonly report: PhaseReport;
-  readonly details: { run: PhaseRun; verdict: Verdict; latency: Record<'p50' | 'p90' | 'p99' | 'p999' | 'max', number>; memcachedPerRequest: number; errors: number; firstError?: string };
+  readonly run: PhaseRun;
+  readonly verdict: Verdict;
 }
+
+const sorted = (values: readonly number[]): Float64Array => new Float64Array(values).sort();
+const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 /** Sums a phase's node counters and latencies. */
 export function summarize(run: PhaseRun, verdict: Verdict): PhaseOutcome {
   const total = (pick: (n: PhaseRun['nodes'][number]) => number): number => run.nodes.reduce((sum, n) => sum + pick(n), 0);
   const requests = { warmup: total((n) => n.warm.requests), steady: total((n) => n.total.requests - n.warm.requests) };
-  const latencies = new Float64Array(run.nodes.flatMap((n) => Array.from({ length: n.records.length / RECORD.stride }, (_, i) => n.records[i * RECORD.stride + RECORD.latencyMs] ?? 0))).sort();
-  const firstError = run.nodes.find((n) => n.firstError !== undefined)?.firstError;
-  return {
-    report: {
-      name: run.mode,
-      available: true,
-      requests,
-      sqlQueries: { warmup: total((n) => n.warm.sql), steady: total((n) => n.total.sql - n.warm.sql) },
-      staleAnswers: verdict.stale,
-      changesApplied: new Set(run.changes.map((c) => c.n)).size,
-      worstRevocationMs: verdict.worstRevocationMs === null ? null : Math.round(verdict.worstRevocationMs),
-    },
-    details: {
-      run,
-      verdict,
-      latency: { p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p99: percentile(latencies, 0.99), p999: percentile(latencies, 0.999), max: percentile(latencies, 1) },
-      memcachedPerRequest: total((n) => n.total.memcached) / Math.max(1, requests.warmup + requests.steady),
-      errors: total((n) => n.errors),
-      ...(firstError === undefined ? {} : { firstError }),
-    },
+  const [latencies, bySource] = [[] as number[], SOURCES.map(() => [] as number[])];
+  for (const { records } of run.nodes) {
+    for (let at = 0; at < records.length; at += RECORD.stride) {
+      latencies.push(records[at + RECORD.latencyMs] ?? 0);
+      for (let q = 0; q < 3; q += 1) bySource[records[at + RECORD.source + q] ?? Number.NaN]?.push(records[at + RECORD.ms + q] ?? 0);
+    }
+  }
+  const latency = sorted(latencies);
+  const lookupsBySource = SOURCES.flatMap((source, s) => {
+    const ms = sorted(bySource[s] ?? []);
+    return ms.length === 0 ? [] : [[source, { lookups: ms.length, p50Ms: round(percentile(ms, 0.5)), p99Ms: round(percentile(ms, 0.99)) }] as const];
+  });
+  const report: PhaseReport = {
+    name: run.mode,
+    available: true,
+    requests,
+    sqlQueries: { warmup: total((n) => n.warm.sql), steady: total((n) => n.total.sql - n.warm.sql) },
+    staleAnswers: verdict.stale,
+    changesApplied: new Set(run.changes.map((c) => c.n)).size,
+    worstRevocationMs: verdict.worstRevocationMs === null ? null : Math.round(verdict.worstRevocationMs),
+    latencyMs: { p50: round(percentile(latency, 0.5)), p90: round(percentile(latency, 0.9)), p99: round(percentile(latency, 0.99)), p999: round(percentile(latency, 0.999)), max: round(percentile(latency, 1)) },
+    lookupsBySource: Object.fromEntries(lookupsBySource),
+    loopDelayP99Ms: round(Math.max(...run.nodes.map((n) => n.loopDelayP99Ms))),
+    memcachedPerRequest: round(total((n) => n.total.memcached) / Math.max(1, requests.warmup + requests.steady)),
   };
+  return { report, run, verdict };
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -65,7 +81,7 @@ const ms = (value: number | null): string => (value === null ? '-' : value >= 10
 
 /** The console report. */
 export function formatReport(phases: readonly PhaseOutcome[], reportPath: string): string {
-  const rows = phases.map(({ report: r, details: d }) => [
+  const rows = phases.map(({ report: r }) => [
     r.name,
     `${count(r.requests.warmup)} + ${count(r.requests.steady)}`,
     perThousand(r.sqlQueries.warmup, r.requests.warmup).toFixed(0),
@@ -73,8 +89,8 @@ export function formatReport(phases: readonly PhaseOutcome[], reportPath: string
     count(r.staleAnswers),
     count(r.changesApplied),
     ms(r.worstRevocationMs),
-    `${ms(d.latency.p50)} / ${ms(d.latency.p99)}`,
-    d.memcachedPerRequest.toFixed(2),
+    `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p99)}`,
+    r.memcachedPerRequest.toFixed(2),
   ]);
   const lines = [
     textTable({
@@ -85,34 +101,35 @@ export function formatReport(phases: readonly PhaseOutcome[], reportPath: string
     '',
   ];
   const baseline = phases.find((p) => p.report.name === 'no-cache')?.report;
-  for (const { report: r, details: d } of phases) {
+  for (const { report: r, run, verdict: v } of phases) {
     if (!baseline || r.name === 'no-cache') continue;
     const saving = 100 * (1 - perThousand(r.sqlQueries.steady, r.requests.steady) / perThousand(baseline.sqlQueries.steady, baseline.requests.steady));
-    const whole = r.sqlQueries.warmup + r.sqlQueries.steady;
-    const floor = d.verdict.distinctQuestions + d.verdict.invalidations;
     lines.push(
-      `${r.name}: steady state: ${saving.toFixed(1)} % fewer SQL queries than no cache; whole run ${count(whole)} SQL queries, ` +
-        `compulsory floor ${count(floor)} (${count(d.verdict.distinctQuestions)} distinct questions + ${count(d.verdict.invalidations)} invalidations).`,
+      `${r.name}: steady state: ${saving.toFixed(1)} % fewer SQL queries than no cache; whole run ${count(r.sqlQueries.warmup + r.sqlQueries.steady)} SQL queries, ` +
+        `compulsory floor ${count(v.distinctQuestions + v.invalidations)} (${count(v.distinctQuestions)} distinct questions + ${count(v.invalidations)} invalidations).`,
     );
-    if (r.name.startsWith('authring')) {
-      const seconds = (d.run.endAt - d.run.startAt) / 1000;
-      lines.push(`${r.name}: the change watcher's own queries (polls of the change log, position saves): ${count(d.run.watcherQueries)} (${(d.run.watcherQueries / seconds).toFixed(1)}/s), not counted above.`);
-    }
+    const seconds = (run.endAt - run.startAt) / 1000;
+    if (r.name.startsWith('authring')) lines.push(`${r.name}: the change watcher's own queries (polls of the change log, position saves): ${count(run.watcherQueries)} (${(run.watcherQueries / seconds).toFixed(1)}/s), not counted above.`);
   }
-  for (const { report: r, details: d } of phases) {
-    const s = d.verdict.staleByQuestion;
-    const downs = d.run.nodes.reduce((sum, n) => sum + n.serversMarkedDown, 0);
+  for (const { report: r, run, verdict: v } of phases) {
+    const [s, downs, firstError] = [v.staleByQuestion, run.nodes.reduce((sum, n) => sum + n.total.downs, 0), run.nodes.find((n) => n.firstError)?.firstError];
     lines.push(
       `${r.name}: ${count(r.staleAnswers)} stale (${count(s.group)} group, ${count(s.credentials)} credentials, ${count(s.address)} address)` +
-        `${d.errors > 0 ? `, ${count(d.errors)} failed lookups (${d.firstError ?? '?'})` : ''}` +
-        `${downs > 0 ? `; memcached servers marked down ${count(downs)} times (requests timed out: on a loaded machine, lookups then go to MySQL)` : ''}; MariaDB counted ${count(d.run.serverSelects)} SELECTs ` +
-        `(the nodes sent ${count(r.sqlQueries.warmup + r.sqlQueries.steady)} queries${d.run.watcherQueries > 0 ? `, the watcher ${count(d.run.watcherQueries)}` : ''}).`,
+        `${v.failed > 0 ? `, ${count(v.failed)} failed lookups (${firstError ?? '?'})` : ''}` +
+        `${downs > 0 ? `; memcached servers marked down ${count(downs)} times (requests timed out: on a loaded machine, lookups then go to MySQL)` : ''}; MariaDB counted ${count(run.serverSelects)} SELECTs ` +
+        `(the nodes sent ${count(r.sqlQueries.warmup + r.sqlQueries.steady)} queries${run.watcherQueries > 0 ? `, the watcher ${count(run.watcherQueries)}` : ''}).`,
     );
   }
-  for (const { report: r, details: d } of phases) {
+  for (const { report: r, run } of phases) {
     const local: Record<string, number> = {};
-    for (const n of d.run.nodes) for (const [what, value] of Object.entries(n.local ?? {})) local[what] = (local[what] ?? 0) + value;
+    for (const n of run.nodes) for (const [what, value] of Object.entries(n.total.local ?? {})) local[what] = (local[what] ?? 0) + value;
     if (Object.keys(local).length > 0) lines.push(`${r.name}: local tier (group and credentials questions, all nodes): ${Object.entries(local).map(([what, value]) => `${count(value)} ${what}`).join(', ')}.`);
+  }
+  lines.push('', "Lookups (3 per request) by where the answer came from: count (share) p50 / p99; the worst node's event-loop delay p99 (CPU queueing):");
+  for (const { report: r } of phases) {
+    const lookups = Object.values(r.lookupsBySource).reduce((sum, s) => sum + s.lookups, 0);
+    const sources = Object.entries(r.lookupsBySource).map(([source, s]) => `${source} ${count(s.lookups)} (${((100 * s.lookups) / lookups).toFixed(1)} %) ${ms(s.p50Ms)} / ${ms(s.p99Ms)}`);
+    lines.push(`${r.name}: ${sources.join('; ')}; event loop ${ms(r.loopDelayP99Ms)}.`);
   }
   lines.push('', `HTML report with charts: ${reportPath}`);
   return lines.join('\n');

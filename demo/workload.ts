@@ -7,18 +7,8 @@
  * so every phase replays the same requests and the parent can rebuild them to judge the answers.
  */
 import { permutation, randomIndex, seededRandom, ZipfSampler, type Random } from '../tools/random.js';
+import type { PhaseSetup } from './phase.js';
 import type { Population } from './population.js';
-
-/** What a node replays. */
-export interface WorkloadSpec {
-  readonly node: number;
-  readonly nodes: number;
-  /** Requests after the warm-up pass. */
-  readonly requests: number;
-  /** Zipf exponent of user popularity (0 = uniform). */
-  readonly zipf: number;
-  readonly seed: number;
-}
 
 /** A node's requests: who asks (a person index) and from which port, in order. */
 export interface Workload {
@@ -31,11 +21,11 @@ export interface Workload {
 /** Share of steady-state requests from names that are not subscribers (prospects, scanners). */
 const UNKNOWN_SHARE = 0.02;
 
-/** Builds node `spec.node`'s requests. */
-export function buildWorkload(population: Population, spec: WorkloadSpec): Workload {
-  const random = seededRandom(spec.seed + spec.node * 7919);
+/** Builds node `node`'s requests (seeded by the population's seed). */
+export function buildWorkload(population: Population, spec: Pick<PhaseSetup, 'nodes' | 'requests' | 'zipf'>, node: number): Workload {
+  const random = seededRandom(population.seed + node * 7919);
   const share: number[] = [];
-  for (let i = spec.node; i < population.people; i += spec.nodes) share.push(i);
+  for (let i = node; i < population.people; i += spec.nodes) share.push(i);
   const order = permutation(share.length, random);
   const total = share.length + spec.requests;
   const who = new Uint32Array(total);

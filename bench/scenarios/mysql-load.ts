@@ -25,7 +25,7 @@ export const scenario: Scenario = {
     `polls, about 10/s, shown apart), on a throwaway database made as the demo makes its own.`,
   async run({ servers, log }): Promise<ScenarioResult> {
     const population = new Population(SUBSCRIBERS, SEED);
-    const { db } = await createDemoDatabase(population, () => undefined);
+    const db = await createDemoDatabase(population, () => undefined);
     const configPath = await writeConfig(db, servers);
     const rows: TableRow[] = [];
     const points: { nodes: number; phase: string; value: number }[] = [];
@@ -42,7 +42,6 @@ export const scenario: Scenario = {
           zipf: 1,
           churn: 5,
           htableTtl: 10,
-          seed: SEED,
         };
         const row = [String(nodes)];
         for (const mode of MODES) {

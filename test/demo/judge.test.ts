@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { AddressTable } from '../../src/index.js';
 import type { Change } from '../../demo/churn.js';
 import { judge, BOUND_MS } from '../../demo/judge.js';
-import { credentialsTag, RECORD } from '../../demo/node.js';
-import { ASKED_GROUP, ha1Of, initialAddresses, passwordOf, Population } from '../../demo/population.js';
+import { credentialsTag } from '../../demo/answerers.js';
+import { RECORD } from '../../demo/node.js';
+import { addressTable, ASKED_GROUP, ha1Of, passwordOf, Population } from '../../demo/population.js';
 
 const population = new Population(10, 42);
 const person = population.person(0);
 const inGroup = Number(person.groups.includes(ASKED_GROUP));
-const allowed = Number(new AddressTable(initialAddresses()).allows(person.sourceIp, 1, 5060));
+const allowed = Number(new AddressTable(addressTable()).allows(person.sourceIp, 1, 5060));
 const oldTag = credentialsTag(ha1Of(person.user, person.domain, person.password).ha1);
 const newTag = credentialsTag(ha1Of(person.user, person.domain, passwordOf(0, 1)).ha1);
 /** A password change of person 0, sent at 9,990 ms and committed at 10,000 ms. */
@@ -44,7 +45,7 @@ describe('the demo judge', () => {
     const good = answers([[1000, 1001, oldTag]]);
     const wrong = answers([[1000, 1001, newTag]]);
     const failed = answers([[1000, 1001, oldTag]]);
-    failed.records.fill(Number.NaN, RECORD.inGroup);
+    failed.records.fill(Number.NaN, RECORD.answer);
     const verdict = judge(population, [good, wrong, failed], []);
     expect(verdict).toMatchObject({ stale: 1, failed: 1, worstRevocationMs: null, invalidations: 0 });
   });
