@@ -139,6 +139,8 @@ export class AuthCache {
     private readonly schema: LookupSchema,
     private readonly onSourceError: 'fail' | 'deny',
     private readonly deadlineMs: number,
+    /** The engine's clock, which a lookup's deadline is started in and handed to the engine in. */
+    private readonly now: () => number,
     private readonly closeOwned: () => Promise<void>,
     /** Publishes invalidations to the feed nodes' local tiers follow. */
     readonly feed: FeedWriter,
@@ -175,7 +177,9 @@ export class AuthCache {
       const queryTimeoutMs = options.queryTimeoutMs ?? MYSQL_DEFAULTS.queryTimeoutMs;
       const engineOptions = resolveReadThroughOptions({ ...cache, codec: cache.codec === undefined || cache.codec === plainCodec ? authPlainCodec : cache.codec });
       const engine = new ReadThroughCache(cluster, engineOptions);
-      const space = new KeySpace(prefix, new NamespaceGeneration(cluster, `${prefix}ns`, cache.namespaceCheckMs ?? D.namespaceCheckMs), engine);
+      // One clock for the engine, the generation's checks and the lookups' deadlines (see LookupDeadline).
+      const generation = new NamespaceGeneration(cluster, `${prefix}ns`, cache.namespaceCheckMs ?? D.namespaceCheckMs, engineOptions.now);
+      const space = new KeySpace(prefix, generation, engine);
       const tables = {
         group: { ...GROUP_DEFAULTS, ...options.lookups?.group },
         credentials: { ...CREDENTIALS_DEFAULTS, ...options.lookups?.credentials },
@@ -204,7 +208,7 @@ export class AuthCache {
         : undefined;
       answers?.start();
       const onSourceError = cache.onSourceError ?? D.onSourceError;
-      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, names, schema, onSourceError, engineOptions.deadlineMs, closeOwned, feed, answers);
+      return new AuthCache(cluster, engine, space, db, tables, groups, credentials, addresses, names, schema, onSourceError, engineOptions.deadlineMs, engineOptions.now, closeOwned, feed, answers);
     } catch (error) {
       await closeOwned();
       throw error;
@@ -387,7 +391,7 @@ export class AuthCache {
 
   /** A new lookup's deadline, started now. */
   private deadline(): LookupDeadline {
-    return new LookupDeadline(this.deadlineMs);
+    return new LookupDeadline(this.deadlineMs, this.now);
   }
 
   /**

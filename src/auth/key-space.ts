@@ -22,7 +22,7 @@ export interface KeyedKind<T, A> extends LookupKind<T, A> {
 export class KeySpace {
   /** The generation last keyed under and its recent keys: a new generation starts them afresh. */
   private keyedGeneration: bigint | undefined;
-  private recent = new RecentKeys('');
+  private recentKeys = new RecentKeys('');
 
   constructor(
     /** `cache.key_prefix`. */
@@ -43,22 +43,36 @@ export class KeySpace {
 
   /**
    * Looks a question of `kind` up through the engine, within what is left of the lookup's
-   * deadline; when the generation cannot be read (memcached failing), the question goes to MySQL
-   * without the cache rather than failing. `args` are the question's, handed to the kind's loader.
+   * deadline (started in the engine's clock); when the generation cannot be read (memcached
+   * failing), the question goes to MySQL without the cache rather than failing. `args` are the
+   * question's, handed to the kind's loader.
    */
   lookup<T, A>(kind: KeyedKind<T, A>, parts: readonly string[], args: A, deadline: LookupDeadline, status?: LookupStatus): Promise<T> {
-    const generation = this.generation.fresh();
-    // The generation read within its check interval: the key is built without a wait or a timer.
-    if (generation === undefined) return this.lookupReadingGeneration(kind, parts, args, deadline, status);
+    const recent = this.recentAsOf(deadline);
+    if (recent === undefined) return this.lookupReadingGeneration(kind, parts, args, deadline, status);
+    return this.lookupKey(kind, recent.key(kind.name, parts), args, deadline, status);
+  }
+
+  /**
+   * The recent keys of the current generation when it was read within its check interval of the
+   * lookup's start (keys are then built without a wait, a timer or a clock read); undefined when
+   * it must be read first ({@link lookup} does).
+   */
+  recentAsOf(deadline: LookupDeadline): RecentKeys | undefined {
+    const generation = this.generation.fresh(deadline.startedAt);
+    if (generation === undefined) return undefined;
     if (generation !== this.keyedGeneration) {
-      this.recent = new RecentKeys(`${this.keyPrefix}${generation}:`);
+      this.recentKeys = new RecentKeys(`${this.keyPrefix}${generation}:`);
       this.keyedGeneration = generation;
     }
-    const key = this.recent.key(kind.name, parts);
+    return this.recentKeys;
+  }
+
+  /** {@link lookup} of a key of the generation {@link recentAsOf} answered for. */
+  lookupKey<T, A>(kind: KeyedKind<T, A>, key: string, args: A, deadline: LookupDeadline, status?: LookupStatus): Promise<T> {
     if (status) status.key = key;
-    const remaining = deadline.remainingMs();
-    if (remaining <= 0) return Promise.reject(new DeadlineError(key, deadline.totalMs));
-    return this.engine.answer(key, kind, args, remaining, status);
+    // The engine reads the clock once for what is left, and fails a deadline already past.
+    return this.engine.answer(key, kind, args, deadline, status);
   }
 
   /** {@link lookup} when the generation must be read first, within the deadline. */
@@ -73,7 +87,7 @@ export class KeySpace {
       return kind.answer(await this.engine.loadUncached(unversioned, loader, { status, deadlineMs: this.left(unversioned, deadline) }));
     }
     if (status) status.key = key;
-    return this.engine.answer(key, kind, args, this.left(key, deadline), status);
+    return this.engine.answer(key, kind, args, deadline, status);
   }
 
   /** What the engine may still spend; a deadline already past fails here. */

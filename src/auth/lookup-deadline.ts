@@ -1,21 +1,26 @@
-import { raceDeadline } from '../cache/deadline.js';
+import { raceDeadline, type Deadline } from '../cache/deadline.js';
 import { AuthringError, DeadlineError, SourceUnavailableError } from '../errors.js';
 
 /**
  * One lookup's deadline, started when the caller asks: building the key (which may need MySQL for
  * a name's weights, or memcached for the namespace generation) and the read-through lookup all
- * spend from it, so no lookup outlives it whatever the name.
+ * spend from it, so no lookup outlives it whatever the name. The engine takes it as it is (a
+ * {@link Deadline}) and the namespace generation's freshness is judged as of its start, so its
+ * clock must be theirs.
  */
-export class LookupDeadline {
+export class LookupDeadline implements Deadline {
   /** When the deadline passes, in the clock's milliseconds. */
   readonly at: number;
+  /** When the lookup started, in the clock's milliseconds. */
+  readonly startedAt: number;
 
   constructor(
     /** The whole deadline, in milliseconds. */
     readonly totalMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.at = now() + totalMs;
+    this.startedAt = now();
+    this.at = this.startedAt + totalMs;
   }
 
   /** Milliseconds left (0 once past). */

@@ -37,17 +37,27 @@ export class NamedQuestions {
 
   /**
    * The answer to a question about `names`. Not async: when the names are keyed at once (most
-   * lookups), a hit is one callback on the engine's read.
+   * lookups), a hit is one callback on the engine's read. A question asked lately by the same
+   * names (as spelt) in the same generation gets its key from the key space's memo without
+   * keying them again.
    */
   ask<T>(kind: NamedKind<T>, names: string[], deadline: LookupDeadline, status?: LookupStatus): Promise<T> {
+    const recent = this.space.recentAsOf(deadline);
+    const version = this.names.version;
+    const known = recent?.asked(kind.name, names, version);
+    if (known !== undefined) return this.space.lookupKey(kind, known, names, deadline, status);
     let parts: (string | undefined)[] | Promise<(string | undefined)[]>;
     try {
       parts = this.names.partsSoon(kind.columns, names, this.queryTimeoutMs, deadline);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (Array.isArray(parts)) return this.keyed(kind, parts, names, deadline, status);
-    return parts.then((keyed) => this.keyed(kind, keyed, names, deadline, status));
+    if (!Array.isArray(parts)) return parts.then((keyed) => this.keyed(kind, keyed, names, deadline, status));
+    // Only keyed names are remembered: a name no row can equal is counted each time it is asked.
+    if (recent === undefined || !isKeyed(parts)) return this.keyed(kind, parts, names, deadline, status);
+    const key = recent.key(kind.name, parts);
+    recent.remember(kind.name, names, version, key);
+    return this.space.lookupKey(kind, key, names, deadline, status);
   }
 
   /** {@link ask} once the names are keyed. */

@@ -1,4 +1,16 @@
 /**
+ * A lookup's deadline as the read-through engine takes it (`ReadThroughCache.answer`): when it
+ * passes, in the engine's clock (`ReadThroughOptions.now`), and how long it was in all (for the
+ * error). A caller that already holds one hands it on, so the engine reads the clock once.
+ */
+export interface Deadline {
+  /** When the deadline passes, in the clock's milliseconds. */
+  readonly at: number;
+  /** The whole deadline, in milliseconds. */
+  readonly totalMs: number;
+}
+
+/**
  * The one deadline race of authring: `work`'s outcome, or a rejection with `expired()` once `ms`
  * have passed without it. The work is not cancelled (it runs on, and its outcome is dropped, a
  * late rejection included); the timer is cleared as soon as either side settles, so a settled

@@ -2,7 +2,7 @@ import type { CallOptions } from '../cluster/call-options.js';
 import { TEXT_FLAGS, type Item } from '../cluster/item.js';
 import { AuthringError, DeadlineError, SourceUnavailableError, TimeoutError } from '../errors.js';
 import type { CachedValue, Decoded } from './codec.js';
-import { raceDeadline } from './deadline.js';
+import { raceDeadline, type Deadline } from './deadline.js';
 import { newCacheCounters, type CacheCounters } from './counters.js';
 import { LEASE_FLAGS, encodeLease, isLease } from './lease.js';
 import { LoadTimes, waitForLeader, type WaitContext } from './lease-wait.js';
@@ -85,27 +85,43 @@ export class ReadThroughCache {
    */
   getOrLoad(key: string, loader: Loader, options: LoadOptions & { status?: LookupStatus } = {}): Promise<CachedValue> {
     const kind = options.validate === undefined ? this.values : valueKind(options.validate);
-    return this.answer(key, kind, loader, options.deadlineMs ?? this.options.deadlineMs, options.status, options);
+    const deadlineMs = options.deadlineMs ?? this.options.deadlineMs;
+    return this.answerWithin(key, kind, loader, this.options.now() + deadlineMs, deadlineMs, deadlineMs, options.status, options);
   }
 
   /**
-   * {@link getOrLoad} for a kind of question made once (see {@link LookupKind}): the question's
-   * arguments are handed to the kind's loader, and a hit's value is read into the answer in the
-   * read's own callback. Per-call options are `options`' (a kind's validation is its `read`).
+   * {@link getOrLoad} for a kind of question made once (see {@link LookupKind}), within a
+   * deadline the caller started (in this engine's clock): the question's arguments are handed to
+   * the kind's loader, and a hit's value is read into the answer in the read's own callback.
+   * Per-call options are `options`' (a kind's validation is its `read`).
    * @throws SourceUnavailableError when the value is not cached and the loader failed.
-   * @throws DeadlineError when the lookup took longer than `deadlineMs`.
+   * @throws DeadlineError when the deadline passes first (or has passed).
    */
-  answer<T, A>(key: string, kind: LookupKind<T, A>, args: A, deadlineMs: number, status?: LookupStatus, options: LoadOptions = NO_OPTIONS): Promise<T> {
+  answer<T, A>(key: string, kind: LookupKind<T, A>, args: A, deadline: Deadline, status?: LookupStatus, options: LoadOptions = NO_OPTIONS): Promise<T> {
+    const remaining = deadline.at - this.options.now();
+    if (remaining <= 0) return Promise.reject(new DeadlineError(key, deadline.totalMs));
+    return this.answerWithin(key, kind, args, deadline.at, remaining, deadline.totalMs, status, options);
+  }
+
+  /** {@link answer} with `remainingMs` of the deadline (`deadline`, of `deadlineMs` in all) left now. */
+  private answerWithin<T, A>(
+    key: string,
+    kind: LookupKind<T, A>,
+    args: A,
+    deadline: number,
+    remainingMs: number,
+    deadlineMs: number,
+    status: LookupStatus | undefined,
+    options: LoadOptions,
+  ): Promise<T> {
     this.counters.lookups += 1;
-    const deadline = this.options.now() + deadlineMs;
     if (this.flights.has(key)) return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, undefined);
     // Most lookups are hits: read first, with no timer or race of its own and no async frame
     // (a hit is one callback on the read). The read cannot outlive the deadline (its
-    // `remainingMs`: the deadline was taken just now, so all of it), and a fresh hit is answered
-    // as soon as it arrives.
+    // `remainingMs`), and a fresh hit is answered as soon as it arrives.
     let read: Promise<Item | undefined>;
     try {
-      read = this.store.get(key, { timeoutMs: this.options.cacheTimeoutMs, remainingMs: Math.max(1, deadlineMs) });
+      read = this.store.get(key, { timeoutMs: this.options.cacheTimeoutMs, remainingMs: Math.max(1, remainingMs) });
     } catch (failure) {
       return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { failure });
     }

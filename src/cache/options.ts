@@ -50,7 +50,10 @@ export interface ReadThroughOptions {
    * @default accepts every value
    */
   readonly validate?: Validator;
-  /** Clock in milliseconds since the epoch. @default Date.now */
+  /**
+   * Clock in milliseconds since the epoch. AuthCache times its lookups' deadlines and namespace
+   * generation checks by it too. @default Date.now
+   */
   readonly now?: () => number;
 }
 

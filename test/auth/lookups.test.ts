@@ -74,6 +74,31 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
     await auth.close();
   });
 
+  it('asks every spelling of a name under one key, however often, and moves with the namespace', async () => {
+    const auth = await authCache();
+    const spellings = ['alice', 'ALICE', 'alice ', 'Alice', 'alice'];
+    const keys = new Set<string | undefined>();
+    for (let round = 0; round < 3; round++) {
+      for (const user of spellings) {
+        const status: LookupStatus = {};
+        expect((await auth.getCredentials(user, 'example.com', status))?.ha1).toBe(digestHa1('alice', 'example.com', 'alice-pw'));
+        expect(await auth.isUserInGroup(user, 'example.com', 'IPAUTH', status)).toBe(true);
+        keys.add(status.key);
+      }
+    }
+    // One group key for every spelling and round; the first lookup of each kind loaded, the rest hit.
+    expect(keys).toEqual(new Set([(await auth.keysFor({ user: 'alice', domain: 'example.com', group: 'ipauth' })).group]));
+    expect(auth.stats().cache).toMatchObject({ loads: 2, hits: 2 * 3 * spellings.length - 2 });
+    // A new generation: every spelling gets the new key (and loads once more).
+    await auth.bumpNamespace();
+    const status: LookupStatus = {};
+    expect(await auth.isUserInGroup('ALICE ', 'example.com', 'ipauth', status)).toBe(true);
+    expect(status.key).toBe((await auth.keysFor({ user: 'alice', domain: 'example.com', group: 'ipauth' })).group);
+    expect(status.key).not.toEqual([...keys][0]);
+    expect(auth.stats().cache.loads).toBe(3);
+    await auth.close();
+  });
+
   it('honours use_domain for groups and credentials', async () => {
     const auth = await authCache({ lookups: { group: { useDomain: true }, credentials: { useDomain: true } } });
     expect(await auth.isUserInGroup('trent', 'example.org', 'ipauth')).toBe(true);

@@ -41,4 +41,28 @@ describe('RecentKeys', () => {
     expect(keys.size).toBeLessThan(8192);
     expect(keys.key('cred', ['u1', 'd'])).toBe('p:cred:u1:d');
   });
+
+  it('remembers keys by the names as asked, for one version of the name keying, short names only', () => {
+    const keys = new RecentKeys('p:');
+    const key = keys.key('cred', ['ALICE', 'EXAMPLE.COM']);
+    expect(keys.asked('cred', ['alice', 'example.com'], 1)).toBeUndefined();
+    keys.remember('cred', ['alice', 'example.com'], 1, key);
+    keys.remember('cred', ['ALICE ', 'example.com'], 1, key);
+    expect(keys.asked('cred', ['alice', 'example.com'], 1)).toBe(key);
+    expect(keys.asked('cred', ['ALICE ', 'example.com'], 1)).toBe(key);
+    // Another spelling, another kind, another domain: not remembered.
+    expect(keys.asked('cred', ['Alice', 'example.com'], 1)).toBeUndefined();
+    expect(keys.asked('grp', ['alice', 'example.com'], 1)).toBeUndefined();
+    expect(keys.asked('cred', ['alice', 'example.org'], 1)).toBeUndefined();
+    // New facts in force: what was keyed under the old ones is forgotten.
+    expect(keys.asked('cred', ['alice', 'example.com'], 2)).toBeUndefined();
+    keys.remember('cred', ['bob', 'example.com'], 2, 'p:cred:BOB:EXAMPLE.COM');
+    expect(keys.asked('cred', ['alice', 'example.com'], 1)).toBeUndefined();
+    expect(keys.asked('cred', ['alice', 'example.com'], 2)).toBeUndefined();
+    expect(keys.asked('cred', ['bob', 'example.com'], 2)).toBe('p:cred:BOB:EXAMPLE.COM');
+    // A long name is keyed each time it is asked, never held.
+    const long = 'x'.repeat(65);
+    keys.remember('cred', [long, 'example.com'], 2, 'p:cred:LONG:EXAMPLE.COM');
+    expect(keys.asked('cred', [long, 'example.com'], 2)).toBeUndefined();
+  });
 });

@@ -17,6 +17,11 @@ export const DEFAULT_KEY_MEMO_BYTES = 1 << 20;
 export class NameKeys {
   /** How names were keyed, since creation. */
   readonly counters: NameCounters = { weightQueries: 0, noRowAnswers: 0 };
+  /**
+   * Changes whenever facts are put in force: a name's part (and so a key built from it) is
+   * valid only at the version it was keyed under, so memos of keys by names compare it.
+   */
+  version = 0;
   private readonly memo: KeyMemo;
   private readonly columns = new Map<string, ColumnKeys>();
 
@@ -34,6 +39,7 @@ export class NameKeys {
       if (current && JSON.stringify(current.facts) === JSON.stringify(column)) continue;
       if (current) this.memo.clear();
       this.columns.set(column.id, new ColumnKeys(column, this.memo, this.counters));
+      this.version += 1;
     }
   }
 
