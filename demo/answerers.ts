@@ -97,21 +97,20 @@ export async function openAnswerer(mode: Mode, configPath: string, htableTtlS: n
       close: async () => { await auth.close(); await pool.end(); },
     };
   }
-  // The SQL Kamailio's modules send when nothing caches (Kamailio's column names).
+  // The SQL Kamailio's modules send when nothing caches (Kamailio's column names), each with the
+  // key of its question's htable (one table per question, as an operator's route script keeps them).
   const { pool, count } = countedPool(config);
   const rows = async (sql: string, params: (string | number)[]): Promise<RowDataPacket[]> => (await pool.query<RowDataPacket[]>(sql, params))[0];
-  const loads = [
-    async (p: Person) => Number((await rows('SELECT grp FROM grp WHERE username = ? AND domain = ? AND grp = ?', [p.user, p.domain, ASKED_GROUP])).length > 0),
-    async (p: Person) => credentialsTag((await rows('SELECT ha1, ha1b FROM subscriber WHERE username = ? AND domain = ?', [p.user, p.domain]))[0]?.['ha1'] as string | undefined),
-    async (p: Person, port: number) => {
+  const sql: [(p: Person, port: number) => string, (p: Person, port: number) => Promise<number>][] = [
+    [(p) => `${p.user}\n${p.domain}`, async (p) => Number((await rows('SELECT grp FROM grp WHERE username = ? AND domain = ? AND grp = ?', [p.user, p.domain, ASKED_GROUP])).length > 0)],
+    [(p) => `${p.user}\n${p.domain}`, async (p) => credentialsTag((await rows('SELECT ha1, ha1b FROM subscriber WHERE username = ? AND domain = ?', [p.user, p.domain]))[0]?.['ha1'] as string | undefined)],
+    [(p, port) => `${p.sourceIp}\n${port}`, async (p, port) => {
       const table = await rows('SELECT grp, ip_addr, mask, port FROM address WHERE grp = ?', [1]);
       return Number(new AddressTable(table.map((r) => ({ group: Number(r['grp']), ip: String(r['ip_addr']), mask: Number(r['mask']), port: Number(r['port']), tag: null }))).allows(p.sourceIp, 1, port));
-    },
-  ] as const;
-  // One table per question, as an operator's route script keeps them.
-  const keys = [(p: Person) => `${p.user}\n${p.domain}`, (p: Person) => `${p.user}\n${p.domain}`, (p: Person, port: number) => `${p.sourceIp}\n${port}`];
+    }],
+  ];
   return {
-    questions: loads.map((load, q): Question => (mode === 'htable' ? htable(htableTtlS, keys[q] ?? String, load) : (p, port, status) => ((status.source = 'source'), load(p, port)))),
+    questions: sql.map(([key, load]): Question => (mode === 'htable' ? htable(htableTtlS, key, load) : (p, port, status) => ((status.source = 'source'), load(p, port)))),
     counters: () => ({ sql: count(), memcached: 0, downs: 0 }),
     close: () => pool.end(),
   };

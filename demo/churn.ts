@@ -1,12 +1,10 @@
 /**
- * The provisioning system: from its start time until stopped it changes the demo database with
- * plain SQL on its own connection at a set rate, as a provisioning system would (users leave and
- * join ipauth, passwords change, subscribers are added and removed, address rows come and go), and
- * records when each change was sent and when its commit returned, with the answers it changes. The
- * users it changes are drawn with the same popularity as the traffic, so that changed users are
- * asked about while the phase runs. Stopped, it puts back what it changed, so every phase starts
- * from the same database and, with the same seed, applies the same changes. It runs in the demo's
- * process, as the soak's churn does: MySQL does the work, the process only waits.
+ * The provisioning system: it changes the demo database with plain SQL at a set rate (users leave
+ * and join ipauth, passwords change, subscribers come and go, address rows too), recording when
+ * each change was sent and committed and the answers it changes. It draws users with the traffic's
+ * popularity, so changed users are asked about during the phase, and puts everything back when
+ * stopped, so every phase gets the same database and changes. It runs in the demo's process on a
+ * connection of its own, as the soak's churn does: MySQL does the work, the process only waits.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection, type Connection } from 'mysql2/promise';
@@ -49,7 +47,7 @@ export async function startChurn(setup: Pick<PhaseSetup, 'db' | 'population' | '
   let pbx: number = PBX_HOSTS.initialMask;
   const changes: Change[] = [];
   let [count, stopped] = [0, false];
-  const isSubscriber = (i: number): boolean => exists.get(i) ?? population.existsAtStart(i);
+  const isSubscriber = (i: number): boolean => exists.get(i) ?? i < population.size;
   const password = (i: number): string => passwordOf(i, version.get(i) ?? 0);
   const credentials = (i: number): number => credentialsTag(ha1Of(population.person(i).user, population.person(i).domain, password(i)).ha1);
 
@@ -127,7 +125,7 @@ async function restore(db: Connection, population: Population, touched: readonly
     const batch = touched.slice(at, at + 500);
     const names = batch.map((i) => population.person(i)).flatMap((p) => [p.user, p.domain]);
     const where = `(username, domain) IN (${batch.map(() => '(?, ?)').join(', ')})`;
-    await transaction(db, [[`DELETE FROM grp WHERE ${where}`, names], [`DELETE FROM subscriber WHERE ${where}`, names], ...peopleRows(population, batch.filter((i) => population.existsAtStart(i)))]);
+    await transaction(db, [[`DELETE FROM grp WHERE ${where}`, names], [`DELETE FROM subscriber WHERE ${where}`, names], ...peopleRows(population, batch.filter((i) => i < population.size))]);
   }
   await transaction(db, [["DELETE FROM address WHERE grp = 1 AND mask = 32 AND ip_addr LIKE '198.51.100.%'", []], ...addressRows(addressTable().filter((row) => row.tag?.startsWith('pbx-')))]);
 }

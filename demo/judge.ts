@@ -16,19 +16,7 @@ import type { Workload } from './workload.js';
 export const BOUND_MS = 1000;
 
 /** What the judge found. */
-export interface Verdict {
-  /** Answers that contradict a change committed more than {@link BOUND_MS} before the question. */
-  readonly stale: number;
-  readonly staleByQuestion: { readonly group: number; readonly credentials: number; readonly address: number };
-  /** Requests whose lookups threw (no answer to judge). */
-  readonly failed: number;
-  /** The latest any node still gave a change's old answer, after its commit (ms); null with no change asked about. */
-  readonly worstRevocationMs: number | null;
-  /** Different questions asked (a user's group and credentials, the address table). */
-  readonly distinctQuestions: number;
-  /** Changes followed by a question they altered: each needs one reload even from a perfect shared cache. */
-  readonly invalidations: number;
-}
+export type Verdict = ReturnType<typeof judge>;
 
 /** One node's answers and the requests they answer. */
 export interface NodeAnswers {
@@ -37,7 +25,7 @@ export interface NodeAnswers {
 }
 
 /** Judges the answers of all nodes of a phase. */
-export function judge(population: Population, nodes: readonly NodeAnswers[], changes: readonly Change[]): Verdict {
+export function judge(population: Population, nodes: readonly NodeAnswers[], changes: readonly Change[]) {
   const timelines = new Map<string, Change[]>();
   for (const change of [...changes].sort((a, b) => a.at - b.at)) timelines.set(change.key, [...(timelines.get(change.key) ?? []), change]);
   const tables = new Map<number, AddressTable>();
@@ -48,7 +36,7 @@ export function judge(population: Population, nodes: readonly NodeAnswers[], cha
   const initial = (key: string, person: number): number => {
     if (key === 'a') return PBX_HOSTS.initialMask;
     const p = population.person(person);
-    if (!population.existsAtStart(person)) return key.startsWith('g') ? 0 : -1;
+    if (person >= population.size) return key.startsWith('g') ? 0 : -1;
     return key.startsWith('g') ? Number(p.groups.includes(ASKED_GROUP)) : credentialsTag(ha1Of(p.user, p.domain, p.password).ha1);
   };
 
@@ -88,11 +76,16 @@ export function judge(population: Population, nodes: readonly NodeAnswers[], cha
   // Changes to keys nobody asked about after them count for neither.
   const [group = 0, credentials = 0, address = 0] = staleBy;
   return {
+    /** Answers that contradict a change committed more than {@link BOUND_MS} before the question. */
     stale: group + credentials + address,
     staleByQuestion: { group, credentials, address },
+    /** Requests whose lookups threw (no answer to judge). */
     failed,
-    worstRevocationMs: worst,
+    /** The latest any node still gave a change's old answer, after its commit (ms); null with no change asked about. */
+    worstRevocationMs: worst as number | null,
+    /** Different questions asked (a user's group and credentials, the address table). */
     distinctQuestions: asked.size * 2 + 1,
+    /** Changes followed by a question they altered: each needs one reload even from a perfect shared cache. */
     invalidations: invalidated.size,
   };
 }

@@ -41,13 +41,8 @@ function sourceOf({ source, server }: LookupStatus): number {
   return SOURCES.indexOf(source === undefined ? 'unsaid' : source === 'cache' && server === undefined ? 'memory' : NAMES[source]);
 }
 
-/** Counters at one moment (`t`: seconds since `go`). */
-export interface NodeCounters {
-  readonly t: number;
-  readonly requests: number;
-  readonly sql: number;
-  readonly memcached: number;
-}
+/** Counters at one moment (`t`: seconds since `go`), each since `go`. */
+export type NodeCounters = Readonly<Record<'t' | 'requests' | 'sql' | 'memcached', number>>;
 
 /** What a node sends back. */
 export interface NodeResult {

@@ -24,11 +24,7 @@ export type DemoOptions = { readonly [N in (typeof NUMBERS)[number][0] as Camel<
  */
 export function parseOptions(args: readonly string[], defaultReport: string): DemoOptions {
   const program = new Command('npm run demo --')
-    .description(
-      'Runs the same SIP auth workload through N proxy-node processes, once per phase (no cache, per-node htable, authring, ' +
-        'authring with its local tier), while the database changes as a provisioning system would change it; judges ' +
-        'every answer against the database and compares the SQL load. Prints the report and writes it as HTML with charts.',
-    )
+    .description('Replays one SIP auth workload through N proxy-node processes once per phase, under provisioning churn; judges every answer against the database; prints the report and writes it as HTML with charts (demo/README.md).')
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .addOption(
       new Option('--phases <list>', 'comma-separated phases to run').default([...MODES], MODES.join(',')).argParser((text) => {

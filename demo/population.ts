@@ -18,16 +18,7 @@ export const ASKED_GROUP = 'ipauth';
 const GHOSTS = 20;
 
 /** One person the workload may ask about. */
-export interface Person {
-  readonly user: string;
-  readonly domain: string;
-  /** Their password when provisioned (churn changes it; see {@link passwordOf}). */
-  readonly password: string;
-  /** Their `grp` rows at the start. */
-  readonly groups: readonly string[];
-  /** The source address their requests come from. */
-  readonly sourceIp: string;
-}
+export type Person = ReturnType<Population['person']>;
 
 /** Who exists: subscribers `0..size-1` at the start, then prospects churn may add, then ghosts. */
 export class Population {
@@ -45,8 +36,11 @@ export class Population {
     this.people = size + this.prospects + GHOSTS;
   }
 
-  /** Person `i` (0-based). */
-  person(i: number): Person {
+  /**
+   * Person `i` (0-based): their name, first password (churn changes it; see {@link passwordOf}),
+   * `grp` rows at the start, and the source address their requests come from.
+   */
+  person(i: number) {
     const random = seededRandom(this.seed ^ Math.imul(i + 1, 0x9e3779b1));
     const kind = i < this.size ? 'sub' : i < this.size + this.prospects ? 'new' : 'ghost';
     return {
@@ -56,11 +50,6 @@ export class Population {
       groups: [['ipauth', 0.3], ['voicemail', 0.6], ['intl', 0.15]].filter(([, share]) => random() < Number(share)).map(([name]) => String(name)),
       sourceIp: sourceIp(() => randomIndex(random, 256)),
     };
-  }
-
-  /** Whether person `i` is a subscriber before any churn. */
-  existsAtStart(i: number): boolean {
-    return i < this.size;
   }
 }
 

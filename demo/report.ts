@@ -4,47 +4,18 @@
  */
 import { percentile } from '../bench/harness.js';
 import { textTable } from '../bench/scenario.js';
-import type { Mode } from './answerers.js';
 import type { Verdict } from './judge.js';
 import { RECORD, SOURCES } from './node.js';
 import type { PhaseRun } from './phase.js';
 
-/** A `{ warmup, steady }` pair: the first pass over the population, and what follows it. */
-export type Split = Readonly<Record<'warmup' | 'steady', number>>;
-
-/** One phase in `--json`. Latencies in milliseconds. */
-export interface PhaseReport {
-  readonly name: Mode;
-  /** Whether the phase can run (issue 10's shape; every phase can since the local tier exists). */
-  readonly available: true;
-  readonly requests: Split;
-  readonly sqlQueries: Split;
-  readonly staleAnswers: number;
-  /** Provisioning changes committed during the phase. */
-  readonly changesApplied: number;
-  /** The latest any node still answered the old way after a commit; null when none was asked again. */
-  readonly worstRevocationMs: number | null;
-  /** Per SIP request (its three lookups). */
-  readonly latencyMs: Readonly<Record<'p50' | 'p90' | 'p99' | 'p999' | 'max', number>>;
-  /** Lookups (three per request) by where their answer came from (`SOURCES` in node.ts), with their latency. */
-  readonly lookupsBySource: Readonly<Partial<Record<(typeof SOURCES)[number], { lookups: number; p50Ms: number; p99Ms: number }>>>;
-  /** The worst node's 99th percentile of event-loop delay: how long work queued for the CPU. */
-  readonly loopDelayP99Ms: number;
-  readonly memcachedPerRequest: number;
-}
-
-/** A phase's summary, with what it was made from. */
-export interface PhaseOutcome {
-  readonly report: PhaseReport;
-  readonly run: PhaseRun;
-  readonly verdict: Verdict;
-}
+/** A phase's summary: `report` is what `--json` prints for it, `run` and `verdict` what it was made from. */
+export type PhaseOutcome = ReturnType<typeof summarize>;
 
 const sorted = (values: readonly number[]): Float64Array => new Float64Array(values).sort();
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 /** Sums a phase's node counters and latencies. */
-export function summarize(run: PhaseRun, verdict: Verdict): PhaseOutcome {
+export function summarize(run: PhaseRun, verdict: Verdict) {
   const total = (pick: (n: PhaseRun['nodes'][number]) => number): number => run.nodes.reduce((sum, n) => sum + pick(n), 0);
   const requests = { warmup: total((n) => n.warm.requests), steady: total((n) => n.total.requests - n.warm.requests) };
   const [latencies, bySource] = [[] as number[], SOURCES.map(() => [] as number[])];
@@ -59,16 +30,23 @@ export function summarize(run: PhaseRun, verdict: Verdict): PhaseOutcome {
     const ms = sorted(bySource[s] ?? []);
     return ms.length === 0 ? [] : [[source, { lookups: ms.length, p50Ms: round(percentile(ms, 0.5)), p99Ms: round(percentile(ms, 0.99)) }] as const];
   });
-  const report: PhaseReport = {
+  // Issue 10's shape (requests and SQL as { warmup, steady }: the pass over the people, then the rest), latencies in ms added.
+  const report = {
     name: run.mode,
-    available: true,
+    /** Whether the phase can run (every phase can since the local tier exists). */
+    available: true as const,
     requests,
     sqlQueries: { warmup: total((n) => n.warm.sql), steady: total((n) => n.total.sql - n.warm.sql) },
     staleAnswers: verdict.stale,
+    /** Provisioning changes committed during the phase. */
     changesApplied: new Set(run.changes.map((c) => c.n)).size,
+    /** The latest any node still answered the old way after a commit; null when none was asked again. */
     worstRevocationMs: verdict.worstRevocationMs === null ? null : Math.round(verdict.worstRevocationMs),
+    /** Per SIP request (its three lookups). */
     latencyMs: { p50: round(percentile(latency, 0.5)), p90: round(percentile(latency, 0.9)), p99: round(percentile(latency, 0.99)), p999: round(percentile(latency, 0.999)), max: round(percentile(latency, 1)) },
+    /** Lookups (three per request) by where their answer came from (`SOURCES` in node.ts), with their latency. */
     lookupsBySource: Object.fromEntries(lookupsBySource),
+    /** The worst node's 99th percentile of event-loop delay: how long work queued for the CPU. */
     loopDelayP99Ms: round(Math.max(...run.nodes.map((n) => n.loopDelayP99Ms))),
     memcachedPerRequest: round(total((n) => n.total.memcached) / Math.max(1, requests.warmup + requests.steady)),
   };
@@ -119,8 +97,6 @@ export function formatReport(phases: readonly PhaseOutcome[], reportPath: string
         `${downs > 0 ? `; memcached servers marked down ${count(downs)} times (requests timed out: on a loaded machine, lookups then go to MySQL)` : ''}; MariaDB counted ${count(run.serverSelects)} SELECTs ` +
         `(the nodes sent ${count(r.sqlQueries.warmup + r.sqlQueries.steady)} queries${run.watcherQueries > 0 ? `, the watcher ${count(run.watcherQueries)}` : ''}).`,
     );
-  }
-  for (const { report: r, run } of phases) {
     const local: Record<string, number> = {};
     for (const n of run.nodes) for (const [what, value] of Object.entries(n.total.local ?? {})) local[what] = (local[what] ?? 0) + value;
     if (Object.keys(local).length > 0) lines.push(`${r.name}: local tier (group and credentials questions, all nodes): ${Object.entries(local).map(([what, value]) => `${count(value)} ${what}`).join(', ')}.`);

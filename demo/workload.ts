@@ -1,10 +1,8 @@
 /**
- * The SIP requests a proxy node replays. Each asks Kamailio's three questions: `is_user_in` for
- * ipauth, the digest credentials, and `allow_address(1, source, port)`. A node first makes one pass
- * over its share of everyone the workload will ask about (phones registering after a restart: the
- * warm-up), then draws users with a Zipf skew, the same users being hot on every node, plus a small
- * share of unknown names (prospects not yet provisioned, scanners). Deterministic per seed and node,
- * so every phase replays the same requests and the parent can rebuild them to judge the answers.
+ * The SIP requests a proxy node replays: one pass over its share of everyone the workload will ask
+ * about (phones registering after a restart: the warm-up), then users drawn with a Zipf skew, the
+ * same users hot on every node, plus a few unknown names (prospects, scanners). Deterministic per
+ * seed and node, so every phase replays the same requests.
  */
 import { permutation, randomIndex, seededRandom, ZipfSampler, type Random } from '../tools/random.js';
 import type { PhaseSetup } from './phase.js';
