@@ -54,10 +54,10 @@ function bars(title: string, axis: string, values: readonly { phase: string; val
   } as TopLevelSpec;
 }
 
-/** The charts of a run, as SVG documents. */
-export async function demoCharts(phases: readonly PhaseOutcome[], warmupEndsS: number): Promise<string[]> {
+/** The whole HTML document. */
+export async function demoHtml(phases: readonly PhaseOutcome[], setup: string, warmupEndsS: number, reportPath: string): Promise<string> {
   const reports = phases.map((p) => p.report);
-  return Promise.all([
+  const charts = await Promise.all([
     renderSvg(sqlOverTime(phases, warmupEndsS)),
     renderSvg(bars('SQL queries per 1,000 SIP requests (log scale)', 'SQL / 1,000 requests', reports.flatMap((r) => [
       { phase: r.name, part: 'warm-up pass', value: (1000 * r.sqlQueries.warmup) / Math.max(1, r.requests.warmup) },
@@ -74,11 +74,6 @@ export async function demoCharts(phases: readonly PhaseOutcome[], warmupEndsS: n
     } as TopLevelSpec),
     renderSvg(bars('memcached requests per SIP request', 'memcached requests', reports.map((r) => ({ phase: r.name, value: r.memcachedPerRequest })))),
   ]);
-}
-
-/** The whole HTML document. */
-export async function demoHtml(phases: readonly PhaseOutcome[], setup: string, warmupEndsS: number, reportPath: string): Promise<string> {
-  const charts = await demoCharts(phases, warmupEndsS);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>authring demo report</title>
 <style>body{font:15px/1.45 Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
