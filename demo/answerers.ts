@@ -1,9 +1,7 @@
 /**
  * The ways a proxy node answers Kamailio's three questions, one per phase, each lookup saying where
- * its answer came from (the library's `LookupStatus`; the SQL ways fill it in alike). Every way
- * counts the SQL queries it sends on its own mysql2 pool, so all phases are counted alike: each
- * query takes a connection, and the pool emits one documented event per taking (`acquire` when one
- * is free, `enqueue` when the query waits for one).
+ * its answer came from (the library's `LookupStatus`; the SQL ways fill it in alike). Each counts
+ * the SQL queries on its own mysql2 pool, alike: one `acquire` or `enqueue` event per query.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { AddressTable, AuthCache, authCacheOptions, createMysqlPool, loadConfig, type AuthringConfig, type LookupStatus, type MysqlOptions } from '../src/index.js';
@@ -41,13 +39,10 @@ function countedPool(config: AuthringConfig): { pool: Pool; count: () => number 
 }
 
 /**
- * An AuthCache for a phase, on a counted pool (the caller closes the pool after the cache): the
- * config file's options, with the phase's name added to the key prefix (each phase starts cold)
- * and the address table re-read every 500 ms, so that its invalidation bound (watcher poll +
- * address check, 0.6 s) is inside the 1 s the judge allows (with the default 1000 ms it would be
- * 1.1 s). `authring-local` turns the local tier on, with its bound at 800 ms for the same reason:
- * past the watcher's last heartbeat, read within a feed poll (50 ms), a node stops answering
- * from memory well inside the 1 s. The watcher's own cache (`tiered` false) needs no local tier.
+ * An AuthCache for a phase on a counted pool (closed by the caller after the cache): the phase's
+ * name added to the key prefix (each phase starts cold), the address table re-read every 500 ms
+ * and the local tier (`tiered`; not for the watcher's own cache) bound at 800 ms, so that both
+ * invalidation bounds stay inside the judge's 1 s (with the defaults, the address one is 1.1 s).
  */
 export async function openAuthCache(config: AuthringConfig, phase: Mode, tiered = phase === 'authring-local'): Promise<{ auth: AuthCache; pool: Pool; count: () => number }> {
   const { pool, count } = countedPool(config);

@@ -30,16 +30,13 @@ export interface Change {
 }
 
 /** A running churn: changes committed so far, and `stop` (once), which resolves with them when the database is restored. */
-export interface Churn {
-  readonly committed: () => number;
-  stop(): Promise<Change[]>;
-}
+export type Churn = Awaited<ReturnType<typeof startChurn>>;
 
 /**
  * Starts changing the phase's database, `setup.churn` changes a second from `startAt` (ms since the
  * epoch); a failed statement ends the churn, and `stop` rejects with it.
  */
-export async function startChurn(setup: Pick<PhaseSetup, 'db' | 'population' | 'churn' | 'zipf'>, startAt: number): Promise<Churn> {
+export async function startChurn(setup: Pick<PhaseSetup, 'db' | 'population' | 'churn' | 'zipf'>, startAt: number) {
   const population = new Population(setup.population.size, setup.population.seed);
   const [random, hot] = [seededRandom(setup.population.seed ^ 0xc0ffee), popular(population, setup.zipf)];
   const db = await createConnection({ uri: setup.db.url, multipleStatements: true, charset: 'utf8mb4' });
@@ -51,21 +48,20 @@ export async function startChurn(setup: Pick<PhaseSetup, 'db' | 'population' | '
   const password = (i: number): string => passwordOf(i, version.get(i) ?? 0);
   const credentials = (i: number): number => credentialsTag(ha1Of(population.person(i).user, population.person(i).domain, password(i)).ha1);
 
-  /** Runs statements as one transaction; returns when it was sent and committed. */
-  const commit = async (statements: readonly Statement[]): Promise<{ n: number; sentAt: number; at: number }> => {
+  /** Runs statements as one transaction, then records the answers it changed (key, new value) with when it was sent and committed. */
+  const commit = async (statements: readonly Statement[], answers: readonly (readonly [string, number])[]): Promise<void> => {
     const sentAt = Date.now();
     await transaction(db, statements);
-    return { n: count++, sentAt, at: Date.now() };
+    const [n, at] = [count++, Date.now()];
+    for (const [key, value] of answers) changes.push({ n, key, value, sentAt, at });
   };
   const change = async (): Promise<void> => {
     const kind = random();
     if (kind < 0.15) {
       const bit = randomIndex(random, PBX_HOSTS.count);
       const [row, present] = [pbxRow(bit), hasPbx(pbx, bit)];
-      const time = await commit(present ? [['DELETE FROM address WHERE ip_addr = ? AND grp = 1', [row.ip]]] : addressRows([row]));
       pbx += present ? -(2 ** bit) : 2 ** bit;
-      changes.push({ key: 'a', value: pbx, ...time });
-      return;
+      return commit(present ? [['DELETE FROM address WHERE ip_addr = ? AND grp = 1', [row.ip]]] : addressRows([row]), [['a', pbx]]);
     }
     const i = kind < 0.35 ? population.size + randomIndex(random, population.prospects) : hot(random);
     const p = population.person(i);
@@ -73,22 +69,20 @@ export async function startChurn(setup: Pick<PhaseSetup, 'db' | 'population' | '
     if (kind < 0.35) {
       // A subscriber added or removed, with its grp rows, in one transaction.
       const adding = !isSubscriber(i);
-      const time = await commit(adding ? peopleRows(population, [i], (j) => version.get(j) ?? 0) : [['DELETE FROM grp WHERE username = ? AND domain = ?', who], ['DELETE FROM subscriber WHERE username = ? AND domain = ?', who]]);
       exists.set(i, adding);
       inGroup.set(i, adding && p.groups.includes(ASKED_GROUP));
-      changes.push({ key: `c${i}`, value: adding ? credentials(i) : -1, ...time }, { key: `g${i}`, value: inGroup.get(i) ? 1 : 0, ...time });
+      const statements: Statement[] = adding ? peopleRows(population, [i], (j) => version.get(j) ?? 0) : [['DELETE FROM grp WHERE username = ? AND domain = ?', who], ['DELETE FROM subscriber WHERE username = ? AND domain = ?', who]];
+      await commit(statements, [[`c${i}`, adding ? credentials(i) : -1], [`g${i}`, Number(inGroup.get(i))]]);
     } else if (!isSubscriber(i)) {
       return; // a removed subscriber: nothing to change
     } else if (kind < 0.65) {
       const member = inGroup.get(i) ?? p.groups.includes(ASKED_GROUP);
-      const time = await commit([member ? ['DELETE FROM grp WHERE username = ? AND domain = ? AND grp = ?', [...who, ASKED_GROUP]] : ['INSERT INTO grp (username, domain, grp) VALUES (?, ?, ?)', [...who, ASKED_GROUP]]]);
       inGroup.set(i, !member);
-      changes.push({ key: `g${i}`, value: member ? 0 : 1, ...time });
+      await commit([member ? ['DELETE FROM grp WHERE username = ? AND domain = ? AND grp = ?', [...who, ASKED_GROUP]] : ['INSERT INTO grp (username, domain, grp) VALUES (?, ?, ?)', [...who, ASKED_GROUP]]], [[`g${i}`, member ? 0 : 1]]);
     } else {
       version.set(i, (version.get(i) ?? 0) + 1);
       const { ha1, ha1b } = ha1Of(p.user, p.domain, password(i));
-      const time = await commit([['UPDATE subscriber SET password = ?, ha1 = ?, ha1b = ? WHERE username = ? AND domain = ?', [password(i), ha1, ha1b, ...who]]]);
-      changes.push({ key: `c${i}`, value: credentials(i), ...time });
+      await commit([['UPDATE subscriber SET password = ?, ha1 = ?, ha1b = ? WHERE username = ? AND domain = ?', [password(i), ha1, ha1b, ...who]]], [[`c${i}`, credentials(i)]]);
     }
   };
 

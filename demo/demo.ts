@@ -1,15 +1,14 @@
 /**
- * `npm run demo`: the whole story of authring in one run. N proxy-node processes replay the same
- * SIP auth workload once per phase (no cache, per-node htable, authring with the change watcher,
- * authring with its local tier) while the database changes as a provisioning system would change
- * it. Every answer is judged against the database; the SQL load, stale answers, revocation times
- * and latencies (by where each answer came from) are compared on the console, in an HTML report
- * with charts, and with `--json` as one JSON document on stdout. See demo/README.md.
+ * `npm run demo`: N proxy-node processes replay one SIP auth workload per phase (no cache, htable,
+ * authring, authring with its local tier) under provisioning churn; every answer is judged against
+ * the database, and the phases are compared on the console, in an HTML report with charts, and
+ * with `--json`. See demo/README.md.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { benchServers } from '../bench/config.js';
+import { rate as count } from '../bench/scenario.js';
 import { mysqlUrl } from '../test/helpers/services.js';
 import { canConnect } from '../tools/tcp.js';
 import { demoHtml } from './html.js';
@@ -22,7 +21,6 @@ import { createDemoDatabase, SERVICES_DIR, writeConfig } from './setup.js';
 
 const SEED = 0x5eed_2024;
 const say = (line: string): boolean => process.stderr.write(`${line}\n`);
-const count = (n: number): string => n.toLocaleString('en-US');
 
 async function main(options: DemoOptions): Promise<number> {
   const mysql = new URL(mysqlUrl());
@@ -51,7 +49,7 @@ async function main(options: DemoOptions): Promise<number> {
       phases.push(summarize(run, judge(population, run.nodes, run.changes)));
     }
     const setupLine =
-      `${options.nodes} proxy nodes, each replaying about ${count(Math.round(total / options.nodes))} SIP requests at ${options.rate}/s ` +
+      `${options.nodes} proxy nodes, each replaying about ${count(total / options.nodes)} SIP requests at ${options.rate}/s ` +
       `(a warm-up pass over its share of ${count(population.people)} names, then ${count(options.requests)} Zipf-skewed requests, exponent ${options.zipf}), ` +
       `${options.concurrency} in flight; ${options.churn} provisioning changes/s on a connection of their own; htable autoexpire ${options.htableTtl} s.`;
     await mkdir(path.dirname(options.report), { recursive: true });

@@ -8,9 +8,8 @@
 import { AddressTable } from '../src/index.js';
 import type { Change } from './churn.js';
 import { credentialsTag } from './answerers.js';
-import { RECORD } from './node.js';
+import { RECORD, type NodeResult } from './node.js';
 import { addressTable, ASKED_GROUP, ha1Of, PBX_HOSTS, type Population } from './population.js';
-import type { Workload } from './workload.js';
 
 /** The invalidation bound authring promises, in milliseconds. */
 export const BOUND_MS = 1000;
@@ -18,14 +17,8 @@ export const BOUND_MS = 1000;
 /** What the judge found. */
 export type Verdict = ReturnType<typeof judge>;
 
-/** One node's answers and the requests they answer. */
-export interface NodeAnswers {
-  readonly workload: Pick<Workload, 'who' | 'port'>;
-  readonly records: Float64Array;
-}
-
-/** Judges the answers of all nodes of a phase. */
-export function judge(population: Population, nodes: readonly NodeAnswers[], changes: readonly Change[]) {
+/** Judges the answers of all nodes of a phase (each node's requests and what they got). */
+export function judge(population: Population, nodes: readonly Pick<NodeResult, 'workload' | 'records'>[], changes: readonly Change[]) {
   const timelines = new Map<string, Change[]>();
   for (const change of [...changes].sort((a, b) => a.at - b.at)) timelines.set(change.key, [...(timelines.get(change.key) ?? []), change]);
   const tables = new Map<number, AddressTable>();

@@ -1,9 +1,8 @@
 /**
- * One simulated SIP proxy node, forked by the demo: it opens its phase's auth backend, builds its
- * requests, and on `go` replays them at a fixed rate (a proxy answers traffic as it arrives, not as
- * fast as it can), `concurrency` at a time like a Kamailio instance's workers. It records every
- * answer with its time, and every lookup with its latency and where its answer came from, for the
- * parent to judge against the database and report.
+ * One simulated SIP proxy node, forked by the demo: on `go` it replays its requests at a fixed rate
+ * (a proxy answers traffic as it arrives, not as fast as it can), `concurrency` at a time like a
+ * Kamailio instance's workers, recording every answer with its time and every lookup with its
+ * latency and where its answer came from.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,21 +17,14 @@ import { buildWorkload, type Workload } from './workload.js';
 export type NodeInput = Omit<PhaseSetup, 'db'> & { readonly mode: Mode; readonly node: number };
 
 /**
- * Fields per request in {@link NodeResult.records}: asked and answered (ms since the epoch), the
- * request's latency (its three lookups, ms), then per question (group, credentials, address) from
- * `answer`, `ms` and `source` on: the answer (see `Question`; NaN for all three when a lookup
- * threw), the lookup's latency and where its answer came from (an index into {@link SOURCES}; NaN
- * when not asked).
+ * Fields per request in {@link NodeResult.records}: asked and answered (ms since the epoch), its
+ * latency (ms), then from `answer`, `ms` and `source` on, per question (group, credentials,
+ * address): the answer (NaN for all three when a lookup threw), the lookup's latency and its source
+ * (an index into {@link SOURCES}; NaN when not asked).
  */
 export const RECORD = { stride: 12, askedAt: 0, answeredAt: 1, latencyMs: 2, answer: 3, ms: 6, source: 9 } as const;
 
-/**
- * Where a lookup's answer came from, from the library's `LookupStatus`: `memory` (the local tier,
- * the node's copy of the address table, an htable entry), `memcached`, `peer` (another caller's
- * load: in this node, or another node's, waited for on its lease), `mysql` (its own load), `stale`
- * (an expired entry, served as MySQL failed), `unsaid` (no source given: a caller that joined the
- * node's refresh of the address table), `error` (the lookup threw).
- */
+/** Where a lookup's answer came from, told by the library's `LookupStatus` (demo/README.md says what each means). */
 export const SOURCES = ['memory', 'memcached', 'peer', 'mysql', 'stale', 'unsaid', 'error'] as const;
 const NAMES = { local: 'memory', cache: 'memcached', peer: 'peer', source: 'mysql', stale: 'stale' } as const;
 

@@ -1,8 +1,7 @@
 /**
- * Runs one phase: forks the proxy nodes (tools/child-process.ts), starts them and the churn
- * together, runs the change watcher for the authring phases (in this process, as `authring watch`
- * would run beside the nodes), and collects what they measured. MariaDB's own SELECT count is read
- * before and after, as a check on the nodes' counts.
+ * Runs one phase: the proxy nodes (forked, tools/child-process.ts), the churn and, for the authring
+ * phases, the change watcher (in this process, as `authring watch` runs beside the nodes). MariaDB's
+ * own SELECT count is read before and after, as a check on the nodes' counts.
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { ChangeWatcher, loadConfig } from '../src/index.js';
@@ -37,11 +36,8 @@ export interface PhaseRun {
   readonly serverSelects: number;
 }
 
-/** A phase's progress: all nodes' latest counters summed, and the changes committed. */
-export type PhaseProgress = Pick<NodeCounters, 'requests' | 'sql'> & { readonly changes: number };
-
-/** Runs phase `mode`; every child has exited when it resolves. */
-export async function runPhase(setup: PhaseSetup, mode: Mode, onProgress: (progress: PhaseProgress) => void): Promise<PhaseRun> {
+/** Runs phase `mode`, telling `onProgress` the nodes' latest counters summed and the changes committed; every child has exited when it resolves. */
+export async function runPhase(setup: PhaseSetup, mode: Mode, onProgress: (progress: { requests: number; sql: number; changes: number }) => void): Promise<PhaseRun> {
   const { db, ...shared } = setup;
   const series = Array.from({ length: setup.nodes }, (): NodeCounters[] => []);
   let churn: Churn | undefined;

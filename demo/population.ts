@@ -1,8 +1,7 @@
 /**
- * The demo's people, derived from a seed and an index so that the parent (which writes them into
- * MySQL and judges answers), the churn process and every proxy node agree on them without passing
- * them around or building them all. Addresses are loopback and documentation ranges only (127/8,
- * 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32): inert data nothing connects to.
+ * The demo's people, derived from a seed and an index so that the database, the churn, the judge
+ * and every proxy node agree on them without passing them around or building them all. Addresses
+ * are loopback and documentation ranges only: inert data nothing connects to.
  */
 import type { AddressRow } from '../src/index.js';
 import { digestHa1 } from '../test/helpers/kamailio-db.js';

@@ -3,7 +3,7 @@
  * the latencies and the lookups by source added), and the console text.
  */
 import { percentile } from '../bench/harness.js';
-import { textTable } from '../bench/scenario.js';
+import { rate as count, textTable } from '../bench/scenario.js';
 import type { Verdict } from './judge.js';
 import { RECORD, SOURCES } from './node.js';
 import type { PhaseRun } from './phase.js';
@@ -53,7 +53,6 @@ export function summarize(run: PhaseRun, verdict: Verdict) {
   return { report, run, verdict };
 }
 
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 const perThousand = (sql: number, requests: number): number => (1000 * sql) / Math.max(1, requests);
 const ms = (value: number | null): string => (value === null ? '-' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 

@@ -1,8 +1,7 @@
 /**
- * What the demo sets up before its phases: a throwaway database with Kamailio's real schema (made
- * as the tests and the soak make theirs, test/helpers/kamailio-db.ts, and dropped at the end), the
- * people and authring's change log triggers, and the cluster config file every node reads. The
- * rows are written as statements the churn also runs, in its transactions.
+ * Before the phases: a throwaway database with Kamailio's real schema (made as the tests make
+ * theirs, test/helpers/kamailio-db.ts), its rows written as statements the churn reuses, authring's
+ * change log triggers, and the cluster config file every node reads.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -45,11 +44,7 @@ export async function insertPeople(db: Pick<KamailioDatabase, 'query'>, populati
   for (const [sql, values] of peopleRows(population, indices)) await db.query(sql, values);
 }
 
-/**
- * Creates the demo database: Kamailio's tables, the subscribers with their `grp` rows, the address
- * table, and the change log triggers (`installStatements`, as `authring install-triggers` runs
- * them). Calls `onProgress` with subscribers written.
- */
+/** Creates the demo database, triggers as `authring install-triggers` installs them; `onProgress` gets subscribers written. */
 export async function createDemoDatabase(population: Population, onProgress: (done: number) => void): Promise<KamailioDatabase> {
   const db = await createKamailioDatabase();
   try {
@@ -76,11 +71,10 @@ export async function writeConfig(db: KamailioDatabase, servers: readonly string
   await mkdir(SERVICES_DIR, { recursive: true });
   await writeFile(path.join(SERVICES_DIR, 'authring.demo.password'), `${decodeURIComponent(url.password)}\n`, { mode: 0o600 });
   const file = path.join(SERVICES_DIR, 'authring.demo.yaml');
-  const mysql = `{ host: ${url.hostname}, port: ${url.port || 3306}, user: ${decodeURIComponent(url.username)}, password_file: authring.demo.password, database: ${db.name}, connect_timeout_ms: 10000 }`;
   const lines = [
     '# Written by demo/demo.ts for one run (npm run demo); authring.example.yaml is the annotated reference.',
     `memcached: { servers: ${JSON.stringify(servers)} }`,
-    `mysql: ${mysql}`,
+    `mysql: { host: ${url.hostname}, port: ${url.port || 3306}, user: ${decodeURIComponent(url.username)}, password_file: authring.demo.password, database: ${db.name}, connect_timeout_ms: 10000 }`,
     `cache: { key_prefix: "demo-${randomBytes(4).toString('hex')}:", ttl_s: 300, negative_ttl_s: 60 } # a fresh prefix per run; each phase adds its name, so every phase starts cold`,
     '# Subscribers live in several domains (modparam("group", "use_domain", 1), modparam("auth_db", "use_domain", 1)).',
     'lookups: { group: { use_domain: true }, credentials: { use_domain: true } }',

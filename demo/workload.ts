@@ -22,8 +22,7 @@ const UNKNOWN_SHARE = 0.02;
 /** Builds node `node`'s requests (seeded by the population's seed). */
 export function buildWorkload(population: Population, spec: Pick<PhaseSetup, 'nodes' | 'requests' | 'zipf'>, node: number): Workload {
   const random = seededRandom(population.seed + node * 7919);
-  const share: number[] = [];
-  for (let i = node; i < population.people; i += spec.nodes) share.push(i);
+  const share = Array.from({ length: Math.ceil((population.people - node) / spec.nodes) }, (_, k) => node + k * spec.nodes);
   const order = permutation(share.length, random);
   const total = share.length + spec.requests;
   const who = new Uint32Array(total);
