@@ -63,6 +63,8 @@ export async function runPhase(setup: PhaseSetup, mode: Mode, onProgress: (progr
     const [changes, serverSelects] = await Promise.all([churn.stop(), selects().then((n) => n - selectsBefore)]);
     return { mode, startAt, endAt, nodes: results, series, changes, watcherQueries, serverSelects };
   } finally {
+    // Nodes exit after their result; after a failure they may wait for a `go` that never comes.
+    await Promise.all(nodes.map((n) => n.exitsWithin(5000)));
     await churn?.stop().catch(() => undefined);
     await changeWatcher?.stop();
     if (watcher) { await watcher.auth.close(); await watcher.pool.end(); }

@@ -63,18 +63,20 @@ export async function createDemoDatabase(population: Population, onProgress: (do
 }
 
 /**
- * Writes `.services/authring.demo.yaml` (the MySQL password beside it, mode 600) for the demo
- * database, with a fresh `key_prefix` so that nothing an earlier run cached is read.
+ * Writes `.services/authring.<name>.yaml` (the MySQL password beside it, mode 600) for the demo
+ * database, with a fresh `key_prefix` so that nothing an earlier run cached is read. Its own name
+ * per program, so that the bench and a demo running at once do not send each other's nodes to a
+ * database the other drops.
  */
-export async function writeConfig(db: KamailioDatabase, servers: readonly string[]): Promise<string> {
+export async function writeConfig(db: KamailioDatabase, servers: readonly string[], name = 'demo'): Promise<string> {
   const url = new URL(db.url);
   await mkdir(SERVICES_DIR, { recursive: true });
-  await writeFile(path.join(SERVICES_DIR, 'authring.demo.password'), `${decodeURIComponent(url.password)}\n`, { mode: 0o600 });
-  const file = path.join(SERVICES_DIR, 'authring.demo.yaml');
+  await writeFile(path.join(SERVICES_DIR, `authring.${name}.password`), `${decodeURIComponent(url.password)}\n`, { mode: 0o600 });
+  const file = path.join(SERVICES_DIR, `authring.${name}.yaml`);
   const lines = [
     '# Written by demo/demo.ts for one run (npm run demo); authring.example.yaml is the annotated reference.',
     `memcached: { servers: ${JSON.stringify(servers)} }`,
-    `mysql: { host: ${url.hostname}, port: ${url.port || 3306}, user: ${decodeURIComponent(url.username)}, password_file: authring.demo.password, database: ${db.name}, connect_timeout_ms: 10000 }`,
+    `mysql: { host: ${url.hostname}, port: ${url.port || 3306}, user: ${decodeURIComponent(url.username)}, password_file: authring.${name}.password, database: ${db.name}, connect_timeout_ms: 10000 }`,
     `cache: { key_prefix: "demo-${randomBytes(4).toString('hex')}:", ttl_s: 300, negative_ttl_s: 60 } # a fresh prefix per run; each phase adds its name, so every phase starts cold`,
     '# Subscribers live in several domains (modparam("group", "use_domain", 1), modparam("auth_db", "use_domain", 1)).',
     'lookups: { group: { use_domain: true }, credentials: { use_domain: true } }',

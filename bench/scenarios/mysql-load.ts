@@ -26,7 +26,7 @@ export const scenario: Scenario = {
   async run({ servers, log }): Promise<ScenarioResult> {
     const population = new Population(SUBSCRIBERS, SEED);
     const db = await createDemoDatabase(population, () => undefined);
-    const configPath = await writeConfig(db, servers);
+    const configPath = await writeConfig(db, servers, 'mysql-load');
     const rows: TableRow[] = [];
     const points: { nodes: number; phase: string; value: number }[] = [];
     try {
