@@ -6,6 +6,7 @@ import { identified } from './names/learn.js';
 import { identifier, type SqlClient } from './sql.js';
 import type { CredentialsTable } from './tables.js';
 import { decodeCredentials, encodeCredentials, type Credentials } from './credentials-format.js';
+import { MemoBound } from './memo-bound.js';
 
 export type { Credentials } from './credentials-format.js';
 
@@ -33,6 +34,7 @@ export class CredentialsLookup {
     const where = [`${identifier(table.userColumn)} = ?`];
     if (table.useDomain) where.push(`${identifier(table.domainColumn)} = ?`);
     const sql = `SELECT ${columns.join(', ')} FROM ${identifier(table.table)} WHERE ${where.join(' AND ')}`;
+    const entries = new DecodedEntries();
     const user = identified({ table: table.table, column: table.userColumn });
     const domain = identified({ table: table.table, column: table.domainColumn });
     return new CredentialsLookup(questions, table.useDomain, {
@@ -51,7 +53,7 @@ export class CredentialsLookup {
         });
       },
       // Corrupted or foreign entries (no writer produces them) are misses, replaced.
-      read: decodeCredentials,
+      read: (text, key) => entries.read(text, key),
       answer: (value) => (value === null ? undefined : decodeCredentials(value)),
     });
   }
@@ -61,7 +63,10 @@ export class CredentialsLookup {
     return this.questions.key(this.kind, this.names(user, domain));
   }
 
-  /** The subscriber's credentials, or undefined when there is none. */
+  /**
+   * The subscriber's credentials, or undefined when there is none. Hits of an unchanged entry
+   * share one (read-only) object.
+   */
   getCredentials(user: string, domain: string, deadline: LookupDeadline, status?: LookupStatus): Promise<Credentials | undefined> {
     return this.questions.ask(this.kind, this.names(user, domain), deadline, status);
   }
@@ -69,5 +74,31 @@ export class CredentialsLookup {
   /** The question's names, as the kind's columns and the query's parameters list them. */
   private names(user: string, domain: string): string[] {
     return this.useDomain ? [user, domain] : [user];
+  }
+}
+
+/** Entries {@link DecodedEntries} holds before it starts afresh. */
+const DECODED_ENTRIES = 4096;
+
+/**
+ * The credentials each cache key's entry decoded to lately: a hit whose entry text is unchanged
+ * (one comparison of the text) gets them without decoding again; any other text is decoded (and
+ * checked) afresh. Bounded: started afresh when full, with no per-hit bookkeeping, and resting
+ * when it did not pay (see {@link MemoBound}).
+ */
+class DecodedEntries {
+  private readonly byKey = new Map<string, { readonly text: string; readonly credentials: Credentials }>();
+  private readonly bound = new MemoBound(DECODED_ENTRIES);
+
+  /** The credentials `text` at `key` holds, or undefined when it is malformed. */
+  read(text: string, key: string): Credentials | undefined {
+    const last = this.byKey.get(key);
+    if (last !== undefined && last.text === text) {
+      this.bound.hit();
+      return last.credentials;
+    }
+    const credentials = decodeCredentials(text);
+    if (credentials !== undefined && this.bound.admit(this.byKey.size, this.byKey)) this.byKey.set(key, { text, credentials });
+    return credentials;
   }
 }

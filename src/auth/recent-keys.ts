@@ -1,4 +1,5 @@
 import { cacheKey } from './cache-key.js';
+import { MemoBound } from './memo-bound.js';
 
 /** Keys {@link RecentKeys} holds before it starts afresh (about 1 MB of keys and maps), for each of its two memos. */
 const RECENT_KEYS = 8192;
@@ -11,24 +12,25 @@ type Level = Map<string, Level | string>;
 /**
  * Keys by kind and a list of strings, in nested maps: one map read per string, by identity when the
  * strings are the very ones seen before. Every list of a kind has as many strings, so a level
- * holds maps or keys, never both. Starts afresh (empty) at {@link RECENT_KEYS} keys.
+ * holds maps or keys, never both. Starts afresh (empty) at {@link RECENT_KEYS} keys, and takes no
+ * keys for a while when it did not pay (see {@link MemoBound}).
  */
 class ListMemo {
   private readonly kinds = new Map<string, Level>();
+  private readonly bound = new MemoBound(RECENT_KEYS);
   size = 0;
 
   get(kind: string, list: readonly string[]): string | undefined {
     let level = this.kinds.get(kind);
     for (let i = 0; level !== undefined && i < list.length - 1; i++) level = level.get(list[i] as string) as Level | undefined;
     const held = level?.get(list[list.length - 1] as string);
-    return typeof held === 'string' ? held : undefined;
+    if (typeof held !== 'string') return undefined;
+    this.bound.hit();
+    return held;
   }
 
   set(kind: string, list: readonly string[], key: string): void {
-    if (this.size >= RECENT_KEYS) {
-      this.kinds.clear();
-      this.size = 0;
-    }
+    if (!this.bound.admit(this.size, this)) return;
     let level = this.kinds.get(kind);
     if (level === undefined) {
       level = new Map();

@@ -132,7 +132,7 @@ export class ReadThroughCache {
             const decoded = this.options.codec.decode(key, item.value.toString('utf8'));
             // Anything but a fresh, well-formed entry takes the full path, which decodes it again and counts.
             if (decoded.kind === 'value' && (decoded.expiresAt === undefined || decoded.expiresAt > this.options.now())) {
-              const answer = decoded.value === null ? kind.answer(null) : readAnswer(kind, decoded.value);
+              const answer = decoded.value === null ? kind.answer(null) : readAnswer(kind, decoded.value, key);
               if (decoded.value === null || answer !== undefined) {
                 if (decoded.value === null) this.counters.negativeHits += 1;
                 else this.counters.hits += 1;
@@ -165,7 +165,7 @@ export class ReadThroughCache {
     deadline: number,
     first: FirstRead | undefined,
   ): Promise<T> {
-    const full = { ...options, deadlineMs, validate: validatorOf(kind), status };
+    const full = { ...options, deadlineMs, validate: validatorOf(kind, key), status };
     return this.underDeadline(key, loaderOf(kind, args), full, deadline, deadlineMs, first).then((value) => kind.answer(value));
   }
 

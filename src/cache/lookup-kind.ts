@@ -17,11 +17,12 @@ export interface LookupKind<T, A> {
   /** Loads a question's value from the source; `null` means "no such row". */
   load(args: A, context: LoadContext): Promise<CachedValue>;
   /**
-   * The answer a cached value (not a negative entry) stands for, or undefined when the value is
-   * malformed: then it is counted, read as a miss and replaced, as `ReadThroughOptions.validate`
-   * says. Called on every hit, so it should decode once and cheaply.
+   * The answer a cached value (not a negative entry) at `key` stands for, or undefined when the
+   * value is malformed: then it is counted, read as a miss and replaced, as
+   * `ReadThroughOptions.validate` says. Called on every hit, so it should decode once and
+   * cheaply (the key lets it remember what an unchanged entry decoded to).
    */
-  read(text: string): T | undefined;
+  read(text: string, key: string): T | undefined;
   /**
    * The answer of a value served without {@link read}'s result: a negative entry (`null`), a
    * value just loaded (never validated), or one the full path accepted (a peer's, a stale one).
@@ -30,17 +31,17 @@ export interface LookupKind<T, A> {
 }
 
 /** The answer of `text` by `kind`, undefined for a malformed value (a reader that throws included). */
-export function readAnswer<T, A>(kind: LookupKind<T, A>, text: string): T | undefined {
+export function readAnswer<T, A>(kind: LookupKind<T, A>, text: string, key: string): T | undefined {
   try {
-    return kind.read(text);
+    return kind.read(text, key);
   } catch {
     return undefined;
   }
 }
 
-/** The validator the full path checks entries with: what `kind` reads is well formed. */
-export function validatorOf<T, A>(kind: LookupKind<T, A>): Validator {
-  return (text) => readAnswer(kind, text) !== undefined;
+/** The validator the full path checks entries at `key` with: what `kind` reads is well formed. */
+export function validatorOf<T, A>(kind: LookupKind<T, A>, key: string): Validator {
+  return (text) => readAnswer(kind, text, key) !== undefined;
 }
 
 /**

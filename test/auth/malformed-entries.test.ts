@@ -55,6 +55,23 @@ describe.skipIf(!ready)('malformed cache entries on real MariaDB and memcached',
     },
   );
 
+  it('reads a credentials entry again when it changed after a hit: new credentials served, junk caught', async () => {
+    const auth = await authCache();
+    const key = (await auth.keysFor({ user: 'alice', domain: 'example.com' })).credentials ?? '';
+    const real = await auth.getCredentials('alice', 'example.com');
+    expect(await auth.getCredentials('alice', 'example.com')).toEqual(real);
+    // Another writer (Kamailio's route, say) stores other credentials at the key: they are what a hit answers.
+    await cluster.set(key, `c1:${'a'.repeat(32)}:${'b'.repeat(32)}`, { ttl: 300 });
+    expect(await auth.getCredentials('alice', 'example.com')).toEqual({ ha1: 'a'.repeat(32), ha1b: 'b'.repeat(32) });
+    // Junk at the key after those hits: a miss, counted, answered from MySQL and replaced.
+    await cluster.set(key, 'c1:a:b:c', { ttl: 300 });
+    const status: LookupStatus = {};
+    expect(await auth.getCredentials('alice', 'example.com', status)).toEqual(real);
+    expect(status.source).toBe('source');
+    expect(auth.stats().cache).toMatchObject({ malformed: 1, loads: 2, hits: 2 });
+    await auth.close();
+  });
+
   it.each(['yes', '2', 'true', '~lease'])('group entry %s: answered from MySQL, counted, replaced', async (junk) => {
     const auth = await authCache();
     const key = (await auth.keysFor({ user: 'alice', domain: 'example.com', group: 'ipauth' })).group ?? '';
