@@ -18,10 +18,12 @@ const round = (ms: number): number => Math.round(ms * 100) / 100;
 export function summarize(run: PhaseRun, verdict: Verdict) {
   const total = (pick: (n: PhaseRun['nodes'][number]) => number): number => run.nodes.reduce((sum, n) => sum + pick(n), 0);
   const requests = { warmup: total((n) => n.warm.requests), steady: total((n) => n.total.requests - n.warm.requests) };
-  const [latencies, bySource] = [[] as number[], SOURCES.map(() => [] as number[])];
-  for (const { records } of run.nodes) {
+  const [latencies, parts, bySource] = [[] as number[], { warmup: [] as number[], steady: [] as number[] }, SOURCES.map(() => [] as number[])];
+  for (const { records, warm } of run.nodes) {
     for (let at = 0; at < records.length; at += RECORD.stride) {
       latencies.push(records[at + RECORD.latencyMs] ?? 0);
+      // A node's first requests are its warm-up pass.
+      parts[at < warm.requests * RECORD.stride ? 'warmup' : 'steady'].push(records[at + RECORD.latencyMs] ?? 0);
       for (let q = 0; q < 3; q += 1) bySource[records[at + RECORD.source + q] ?? Number.NaN]?.push(records[at + RECORD.ms + q] ?? 0);
     }
   }
@@ -44,6 +46,8 @@ export function summarize(run: PhaseRun, verdict: Verdict) {
     worstRevocationMs: verdict.worstRevocationMs === null ? null : Math.round(verdict.worstRevocationMs),
     /** Per SIP request (its three lookups). */
     latencyMs: { p50: round(percentile(latency, 0.5)), p90: round(percentile(latency, 0.9)), p99: round(percentile(latency, 0.99)), p999: round(percentile(latency, 0.999)), max: round(percentile(latency, 1)) },
+    /** Per SIP request, the warm-up pass (each person asked once, cold) and the steady state apart. */
+    latencyByPartMs: Object.fromEntries(Object.entries(parts).map(([part, values]) => [part, { p50: round(percentile(sorted(values), 0.5)), p99: round(percentile(sorted(values), 0.99)) }])) as Record<'warmup' | 'steady', { p50: number; p99: number }>,
     /** Lookups (three per request) by where their answer came from (`SOURCES` in node.ts), with their latency. */
     lookupsBySource: Object.fromEntries(lookupsBySource),
     /** The worst node's 99th percentile of event-loop delay: how long work queued for the CPU. */
@@ -67,12 +71,13 @@ export function formatReport(phases: readonly PhaseOutcome[], reportPath: string
     count(r.changesApplied),
     ms(r.worstRevocationMs),
     `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p99)}`,
+    `${ms(r.latencyByPartMs.warmup.p99)} / ${ms(r.latencyByPartMs.steady.p99)}`,
     r.memcachedPerRequest.toFixed(2),
   ]);
   const lines = [
     textTable({
       title: 'Per phase (requests: warm-up + steady state; SQL per 1,000 requests; stale: answers contradicting a change committed over 1 s before the question):',
-      headers: ['phase', 'requests', 'SQL warm-up', 'SQL steady', 'stale', 'changes', 'worst revocation', 'p50 / p99', 'memcached/request'],
+      headers: ['phase', 'requests', 'SQL warm-up', 'SQL steady', 'stale', 'changes', 'worst revocation', 'p50 / p99', 'p99 warm-up / steady', 'memcached/request'],
       rows,
     }),
     '',
