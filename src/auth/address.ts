@@ -23,6 +23,8 @@ export class AddressLookup {
   /** The rows of the last entry the validator accepted, so a changed table is parsed once. */
   private validated: { readonly text: string; readonly rows: AddressRow[] } | undefined;
   private checkedAt = -Infinity;
+  /** Whether the last refresh kept the old table because memcached and MySQL failed. */
+  private keptStale = false;
   private readonly refresh = new SingleFlight<AddressTable>();
   private readonly sql: string;
 
@@ -68,7 +70,8 @@ export class AddressLookup {
       if (status) status.source = 'cache';
       return this.table;
     }
-    return this.refresh.run('table', async () => {
+    const { promise, joined } = this.refresh.run('table', async () => {
+      this.keptStale = false;
       try {
         const text = await this.space.lookup(this.kind, ADDRESS_PARTS, undefined, deadline, status);
         if (text !== this.text || !this.table) {
@@ -79,11 +82,17 @@ export class AddressLookup {
         }
       } catch (error) {
         if (!this.table) throw error;
+        this.keptStale = true;
         if (status) status.source = 'stale';
       }
       this.checkedAt = this.now();
       return this.table;
-    }).promise;
+    });
+    if (!joined) return promise;
+    const table = await promise;
+    // Answered by the refresh another check started: a shared load, as a joined flight is.
+    if (status) status.source = this.keptStale ? 'stale' : 'peer';
+    return table;
   }
 
   /** True when `text` is a table entry this lookup could have written; the table in use needs no second look. */
