@@ -57,6 +57,8 @@ export class ReadThroughCache {
   private readonly refreshes = new SingleFlight<void>();
   private readonly loadTimes = new LoadTimes();
   private readonly waitContext: WaitContext;
+  /** See {@link firstReadOptions}. */
+  private lastFirstRead: CallOptions = {};
   /** What {@link getOrLoad} answers without a validator of its own: values, checked by the configured one. */
   private readonly values: LookupKind<CachedValue, Loader>;
 
@@ -121,7 +123,7 @@ export class ReadThroughCache {
     // `remainingMs`), and a fresh hit is answered as soon as it arrives.
     let read: Promise<Item | undefined>;
     try {
-      read = this.store.get(key, { timeoutMs: this.options.cacheTimeoutMs, remainingMs: Math.max(1, remainingMs) });
+      read = this.store.get(key, this.firstReadOptions(remainingMs));
     } catch (failure) {
       return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { failure });
     }
@@ -395,6 +397,17 @@ export class ReadThroughCache {
 
   private jittered(ttl: number): number {
     return Math.max(1, ttl - Math.floor(ttl * this.options.jitter * Math.random()));
+  }
+
+  /**
+   * The options of a lookup's first read with `remainingMs` of its deadline left: the object of
+   * the last such read when as much was left (a clock in whole milliseconds leaves the same
+   * figure for most lookups of a busy moment), so a hit allocates none. Never changed once made.
+   */
+  private firstReadOptions(remainingMs: number): CallOptions {
+    const left = Math.max(1, remainingMs);
+    if (this.lastFirstRead.remainingMs !== left) this.lastFirstRead = { timeoutMs: this.options.cacheTimeoutMs, remainingMs: left };
+    return this.lastFirstRead;
   }
 
   /**
