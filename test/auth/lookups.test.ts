@@ -133,7 +133,8 @@ describe.skipIf(!ready)('auth lookups on Kamailio’s schema with real MariaDB a
   it('checks addresses from one cached copy of the table', async () => {
     const auth = await authCache();
     // Two checks at once on a new node: one reads the table, the other shares that read.
-    const [first, second]: LookupStatus[] = [{}, {}];
+    const first: LookupStatus = {};
+    const second: LookupStatus = {};
     expect(await Promise.all([auth.allowAddress('127.0.0.1', 1, 5060, first), auth.allowAddress('127.0.0.1', 1, 5060, second)])).toEqual([true, true]);
     expect([first.source, second.source]).toEqual(['source', 'peer']);
     expect(await auth.allowAddress('127.0.0.1', 1, 5060, first)).toBe(true);
