@@ -240,7 +240,15 @@ export class AuthCache {
     const wrong = nameError('user', user) ?? nameError('domain', domain) ?? nameError('group', group);
     if (wrong !== undefined) return Promise.reject(wrong);
     const deadline = this.readyNow('group');
-    if (deadline !== undefined) return this.groups.isUserInGroup(user, domain, group, deadline, status);
+    if (deadline !== undefined) {
+      // Started just now, and unspent until the lookup's synchronous start returns (LookupDeadline.unspent).
+      deadline.unspent = true;
+      try {
+        return this.groups.isUserInGroup(user, domain, group, deadline, status);
+      } finally {
+        deadline.unspent = false;
+      }
+    }
     return this.ready('group').then((ready) => this.groups.isUserInGroup(user, domain, group, ready, status));
   }
 
@@ -268,7 +276,15 @@ export class AuthCache {
     const wrong = nameError('user', user) ?? nameError('domain', domain);
     if (wrong !== undefined) return Promise.reject(wrong);
     const deadline = this.readyNow('credentials');
-    if (deadline !== undefined) return this.credentials.getCredentials(user, domain, deadline, status);
+    if (deadline !== undefined) {
+      // Started just now, and unspent until the lookup's synchronous start returns (LookupDeadline.unspent).
+      deadline.unspent = true;
+      try {
+        return this.credentials.getCredentials(user, domain, deadline, status);
+      } finally {
+        deadline.unspent = false;
+      }
+    }
     return this.ready('credentials').then((ready) => this.credentials.getCredentials(user, domain, ready, status));
   }
 

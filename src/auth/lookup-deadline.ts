@@ -13,6 +13,13 @@ export class LookupDeadline implements Deadline {
   readonly at: number;
   /** When the lookup started, in the clock's milliseconds. */
   readonly startedAt: number;
+  /**
+   * True only while the lookup's synchronous start runs (set by its caller around that call, and
+   * cleared when it returns): nothing has been awaited since the deadline started a moment ago, so
+   * all of it is left, and {@link remainingMs} says so without reading the clock. A hit reads the
+   * clock once per lookup this way; any step awaited runs after the flag is cleared.
+   */
+  unspent = false;
 
   constructor(
     /** The whole deadline, in milliseconds. */
@@ -25,7 +32,7 @@ export class LookupDeadline implements Deadline {
 
   /** Milliseconds left (0 once past). */
   remainingMs(): number {
-    return Math.max(0, this.at - this.now());
+    return this.unspent ? this.totalMs : Math.max(0, this.at - this.now());
   }
 
   /**

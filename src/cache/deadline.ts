@@ -1,13 +1,16 @@
 /**
  * A lookup's deadline as the read-through engine takes it (`ReadThroughCache.answer`): when it
  * passes, in the engine's clock (`ReadThroughOptions.now`), and how long it was in all (for the
- * error). A caller that already holds one hands it on, so the engine reads the clock once.
+ * error). A caller that already holds one hands it on, and may know what is left without a clock
+ * read (see `LookupDeadline.unspent`).
  */
 export interface Deadline {
   /** When the deadline passes, in the clock's milliseconds. */
   readonly at: number;
   /** The whole deadline, in milliseconds. */
   readonly totalMs: number;
+  /** Milliseconds left now (0 once past), in the engine's clock. */
+  remainingMs(): number;
 }
 
 /**

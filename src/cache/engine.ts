@@ -100,7 +100,7 @@ export class ReadThroughCache {
    * @throws DeadlineError when the deadline passes first (or has passed).
    */
   answer<T, A>(key: string, kind: LookupKind<T, A>, args: A, deadline: Deadline, status?: LookupStatus, options: LoadOptions = NO_OPTIONS): Promise<T> {
-    const remaining = deadline.at - this.options.now();
+    const remaining = deadline.remainingMs();
     if (remaining <= 0) return Promise.reject(new DeadlineError(key, deadline.totalMs));
     return this.answerWithin(key, kind, args, deadline.at, remaining, deadline.totalMs, status, options);
   }

@@ -46,4 +46,18 @@ describe('a lookup’s deadline', () => {
     expect(await deadline.run('x', () => Promise.reject(own)).catch((e: unknown) => e)).toBe(own);
     expect(await deadline.run('x', () => Promise.resolve(7))).toBe(7);
   });
+
+  it('is whole while unspent (its synchronous start), and read from the clock otherwise', () => {
+    let now = 1_000;
+    const deadline = new LookupDeadline(400, () => now);
+    expect(deadline.startedAt).toBe(1_000);
+    expect(deadline.at).toBe(1_400);
+    now = 1_100;
+    expect(deadline.remainingMs()).toBe(300);
+    deadline.unspent = true;
+    expect(deadline.remainingMs()).toBe(400);
+    deadline.unspent = false;
+    now = 1_500;
+    expect(deadline.remainingMs()).toBe(0);
+  });
 });
