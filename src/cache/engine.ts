@@ -120,40 +120,41 @@ export class ReadThroughCache {
     if (this.flights.has(key)) return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, undefined);
     // Most lookups are hits: read first, with no timer or race of its own and no async frame
     // (a hit is one callback on the read). The read cannot outlive the deadline (its
-    // `remainingMs`), and a fresh hit is answered as soon as it arrives.
-    let read: Promise<Item | undefined>;
-    try {
-      read = this.store.get(key, this.firstReadOptions(remainingMs));
-    } catch (failure) {
-      return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { failure });
-    }
-    return read.then(
-      (item) => {
-        try {
-          if (item !== undefined && !isLease(item)) {
-            const decoded = this.options.codec.decode(key, item.value.toString('utf8'));
-            // Anything but a fresh, well-formed entry takes the full path, which decodes it again and counts.
-            if (decoded.kind === 'value' && (decoded.expiresAt === undefined || decoded.expiresAt > this.options.now())) {
-              const answer = decoded.value === null ? kind.answer(null) : readAnswer(kind, decoded.value, key);
-              if (decoded.value === null || answer !== undefined) {
-                if (decoded.value === null) this.counters.negativeHits += 1;
-                else this.counters.hits += 1;
-                if (decoded.expiresAt !== undefined && this.options.refreshAhead > 0) this.maybeRefresh(key, loaderOf(kind, args), options, decoded.expiresAt, item);
-                if (status) {
-                  status.source = 'cache';
-                  status.server = this.store.serverFor(key);
-                }
-                return answer as T;
+    // `remainingMs`), and a fresh hit is answered as soon as it arrives, in the read's own callback.
+    const onFailure = (failure: unknown): Promise<T> => this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { failure });
+    const onItem = (item: Item | undefined): T | Promise<T> => {
+      try {
+        if (item !== undefined && !isLease(item)) {
+          const decoded = this.options.codec.decode(key, item.value.toString('utf8'));
+          // Anything but a fresh, well-formed entry takes the full path, which decodes it again and counts.
+          if (decoded.kind === 'value' && (decoded.expiresAt === undefined || decoded.expiresAt > this.options.now())) {
+            const answer = decoded.value === null ? kind.answer(null) : readAnswer(kind, decoded.value, key);
+            if (decoded.value === null || answer !== undefined) {
+              if (decoded.value === null) this.counters.negativeHits += 1;
+              else this.counters.hits += 1;
+              if (decoded.expiresAt !== undefined && this.options.refreshAhead > 0) this.maybeRefresh(key, loaderOf(kind, args), options, decoded.expiresAt, item);
+              if (status) {
+                status.source = 'cache';
+                status.server = this.store.serverFor(key);
               }
+              return answer as T;
             }
           }
-        } catch (failure) {
-          return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { failure });
         }
-        return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { item });
-      },
-      (failure: unknown) => this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { failure }),
-    );
+      } catch (failure) {
+        return onFailure(failure);
+      }
+      return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, { item });
+    };
+    const readOptions = this.firstReadOptions(remainingMs);
+    if (this.store.getThen) return this.store.getThen(key, readOptions, onItem, onFailure);
+    let read: Promise<Item | undefined>;
+    try {
+      read = this.store.get(key, readOptions);
+    } catch (failure) {
+      return onFailure(failure);
+    }
+    return read.then(onItem, onFailure);
   }
 
   /** The full path of {@link answer}, with the kind made a loader and a validator (allocated here, never on a hit). */

@@ -43,6 +43,18 @@ describe.skipIf(!needBinary('memcached'))('cluster operations on real memcached'
     expect((await cluster.get(`utf8:${run}`))?.value.toString('utf8')).toBe('Grüße, 世界');
   });
 
+  it('getThen hands a hit, a miss or a failure to its callbacks', async () => {
+    await cluster.set(`then:${run}`, 'there');
+    const read = (key: string, on: MemcacheCluster): Promise<string> =>
+      on.getThen(key, {}, (item) => (item === undefined ? 'miss' : `hit ${item.value.toString('utf8')}`), (error) => `failed ${(error as { code?: string }).code}`);
+    expect(await read(`then:${run}`, cluster)).toBe('hit there');
+    expect(await read(`absent-then:${run}`, cluster)).toBe('miss');
+    // A closed cluster fails before any request (route throws), and that still reaches onFailure.
+    const closed = new MemcacheCluster({ servers: [servers[0]?.address ?? ''] });
+    closed.close();
+    expect(await read(`then:${run}`, closed)).toBe(`failed ${new ClosedError().code}`);
+  });
+
   it('add stores only absent keys', async () => {
     expect(await cluster.add(`add:${run}`, 'first')).toBe(true);
     expect(await cluster.add(`add:${run}`, 'second')).toBe(false);
