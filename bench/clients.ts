@@ -143,7 +143,8 @@ export async function preload(client: BenchClient, prefix: string, count: number
   return keys;
 }
 
-function isDefined(value: unknown): boolean {
+/** True for anything but `undefined`: what a get resolves to on a hit (shared by contenders so their wrappers match). */
+export function isDefined(value: unknown): boolean {
   return value !== undefined;
 }
 

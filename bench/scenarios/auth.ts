@@ -2,7 +2,7 @@ import { createPool, type RowDataPacket } from 'mysql2/promise';
 import { Population } from '../../demo/population.js';
 import { insertPeople } from '../../demo/setup.js';
 import { createKamailioDatabase } from '../../test/helpers/kamailio-db.js';
-import { clusterClient, memcacheClient, memjsClient, preload, type BenchClient } from '../clients.js';
+import { clusterClient, isDefined, memcacheClient, memjsClient, preload, type BenchClient } from '../clients.js';
 import { interleave, pairedRatios, pool, type Contender, type Measurement } from '../harness.js';
 import { rate, ratio, spread, us, type Scenario, type ScenarioResult, type TableRow, type TargetResult } from '../scenario.js';
 import { library } from '../subject.js';
@@ -41,7 +41,8 @@ export const scenario: Scenario = {
       const keys = await Promise.all(clients.map((c) => preload(c, `auth-${c.id}`, SUBSCRIBERS, entry)));
       const who = (i: number): (typeof people)[number] => people[i % SUBSCRIBERS] as (typeof people)[number];
       const contenders: Contender<Id>[] = [
-        { id: 'authCache', label: 'AuthCache.getCredentials (hit, local tier off)', operation: async (i) => (await auth.getCredentials(who(i).user, who(i).domain)) !== undefined },
+        // Wrapped as MemcacheCluster.get is (clusterClient), so the ratio compares the lookups, not the wrappers.
+        { id: 'authCache', label: 'AuthCache.getCredentials (hit, local tier off)', operation: (i) => { const p = who(i); return auth.getCredentials(p.user, p.domain).then(isDefined); } },
         ...clients.map((c, n): Contender<Id> => ({ id: c.id as Id, label: `${c.name} get`, operation: (i) => c.get(keys[n]?.[i % SUBSCRIBERS] ?? '') })),
         { id: 'mysql', label: 'mysql2 indexed SELECT (no cache)', operation: async (i) => (await sql.query<RowDataPacket[]>('SELECT ha1, ha1b FROM subscriber WHERE username = ? AND domain = ?', [who(i).user, who(i).domain]))[0].length === 1 },
       ];
