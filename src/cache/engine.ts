@@ -127,7 +127,8 @@ export class ReadThroughCache {
         if (item !== undefined && !isLease(item)) {
           const decoded = this.options.codec.decode(key, item.value.toString('utf8'));
           // Anything but a fresh, well-formed entry takes the full path, which decodes it again and counts.
-          if (decoded.kind === 'value' && (decoded.expiresAt === undefined || decoded.expiresAt > this.options.now())) {
+          // Fresh as of the lookup's start (its deadline less its length): no clock read on a hit.
+          if (decoded.kind === 'value' && (decoded.expiresAt === undefined || decoded.expiresAt > deadline - deadlineMs)) {
             const answer = decoded.value === null ? kind.answer(null) : readAnswer(kind, decoded.value, key);
             if (decoded.value === null || answer !== undefined) {
               if (decoded.value === null) this.counters.negativeHits += 1;
