@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { randomIndex, seededRandom } from '../tools/random.js';
 import { credentialsTag } from './answerers.js';
-import type { PhaseSetup } from './phase.js';
+import type { PhaseSetup } from './setup.js';
 import { addressTable, ASKED_GROUP, ha1Of, hasPbx, passwordOf, pbxRow, PBX_HOSTS, Population } from './population.js';
 import { addressRows, peopleRows, type Statement } from './setup.js';
 import { popular } from './workload.js';

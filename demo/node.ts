@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LookupStatus } from '../src/index.js';
 import { isEntry, parentChannel, type ParentChannel } from '../tools/child-process.js';
 import { openAnswerer, type Answerer, type Mode } from './answerers.js';
-import type { PhaseSetup } from './phase.js';
+import type { PhaseSetup } from './setup.js';
 import { Population } from './population.js';
 import { buildWorkload, type Workload } from './workload.js';
 

@@ -5,20 +5,12 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { ChangeWatcher, loadConfig } from '../src/index.js';
-import type { KamailioDatabase } from '../test/helpers/kamailio-db.js';
 import { WorkerProcess } from '../tools/child-process.js';
 import { openAuthCache, type Mode } from './answerers.js';
 import { startChurn, type Change, type Churn } from './churn.js';
 import type { NodeCounters, NodeInput, NodeResult } from './node.js';
-import type { DemoOptions } from './options.js';
+import type { PhaseSetup } from './setup.js';
 
-/** What every phase shares: the sizes and rates of the command line, the database and the config file. */
-export interface PhaseSetup extends Pick<DemoOptions, 'nodes' | 'requests' | 'rate' | 'concurrency' | 'zipf' | 'churn' | 'htableTtl'> {
-  readonly configPath: string;
-  readonly db: KamailioDatabase;
-  /** The people (population.ts), from which every process derives them; the seed seeds everything else too. */
-  readonly population: { readonly size: number; readonly seed: number };
-}
 
 /** What a phase measured. */
 export interface PhaseRun {

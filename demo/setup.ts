@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADDRESS_DEFAULTS, CREDENTIALS_DEFAULTS, GROUP_DEFAULTS, installStatements, type AddressRow } from '../src/index.js';
 import { createKamailioDatabase, type KamailioDatabase } from '../test/helpers/kamailio-db.js';
+import type { DemoOptions } from './options.js';
 import { addressTable, ha1Of, passwordOf, type Population } from './population.js';
 
 /** The gitignored directory scripts/services.sh keeps its state in. */
@@ -83,4 +84,12 @@ export async function writeConfig(db: KamailioDatabase, servers: readonly string
   ];
   await writeFile(file, `${lines.join('\n')}\n`);
   return file;
+}
+
+/** What every phase shares: the sizes and rates of the command line, the database and the config file. */
+export interface PhaseSetup extends Pick<DemoOptions, 'nodes' | 'requests' | 'rate' | 'concurrency' | 'zipf' | 'churn' | 'htableTtl'> {
+  readonly configPath: string;
+  readonly db: KamailioDatabase;
+  /** The people (population.ts), from which every process derives them; the seed seeds everything else too. */
+  readonly population: { readonly size: number; readonly seed: number };
 }

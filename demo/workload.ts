@@ -5,7 +5,7 @@
  * seed and node, so every phase replays the same requests.
  */
 import { permutation, randomIndex, seededRandom, ZipfSampler, type Random } from '../tools/random.js';
-import type { PhaseSetup } from './phase.js';
+import type { PhaseSetup } from './setup.js';
 import type { Population } from './population.js';
 
 /** A node's requests: who asks (a person index) and from which port, in order. */

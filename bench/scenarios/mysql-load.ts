@@ -1,6 +1,6 @@
 import { Population } from '../../demo/population.js';
-import { runPhase, type PhaseSetup } from '../../demo/phase.js';
-import { createDemoDatabase, writeConfig } from '../../demo/setup.js';
+import { runPhase } from '../../demo/phase.js';
+import { createDemoDatabase, writeConfig, type PhaseSetup } from '../../demo/setup.js';
 import type { Mode } from '../../demo/answerers.js';
 import type { Scenario, ScenarioResult, TableRow } from '../scenario.js';
 
