@@ -330,10 +330,18 @@ export class MemcachedProcess {
    * @throws Error when memcached is not installed or does not come up (with its output).
    */
   static async start(opts: MemcachedOptions = {}): Promise<MemcachedProcess> {
-    const port = opts.port ?? (await freePort());
-    const server = new MemcachedProcess(port, opts.memoryMb ?? 64, opts);
-    await server.spawn();
-    return server;
+    // A port found free can be taken by another test's process before memcached binds it: with no
+    // port asked for, a start that does not come up is tried again on another port.
+    for (let attempt = 1; ; attempt++) {
+      const server = new MemcachedProcess(opts.port ?? (await freePort()), opts.memoryMb ?? 64, opts);
+      try {
+        await server.spawn();
+        return server;
+      } catch (error) {
+        await server.stop().catch(() => undefined);
+        if (opts.port !== undefined || attempt >= 5) throw error;
+      }
+    }
   }
 
   /** True while the process is alive (also while paused). */

@@ -11,6 +11,8 @@ import { freeSipPort, waitForSipAnswer } from './sip-probe.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAX_LOG = 256 * 1024;
+/** Starts tried when the port found free was taken before the child bound it. */
+const BIND_ATTEMPTS = 5;
 
 /** Options of {@link SipProxyProcess.start}. */
 export interface SipProxyOptions {
@@ -52,8 +54,22 @@ export class SipProxyProcess {
     });
   }
 
-  /** Starts the example and waits until it answers SIP. */
+  /**
+   * Starts the example and waits until it answers SIP. The port is found free and then bound by the
+   * child, so another process can take it in between: a start that fails to bind is tried again on
+   * another port (up to {@link BIND_ATTEMPTS} times).
+   */
   static async start(options: SipProxyOptions): Promise<SipProxyProcess> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await SipProxyProcess.startOnce(options);
+      } catch (error) {
+        if (attempt >= BIND_ATTEMPTS || !(error instanceof Error) || !error.message.includes('EADDRINUSE')) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: SipProxyOptions): Promise<SipProxyProcess> {
     const host = options.host ?? '127.0.0.1';
     const port = await freeSipPort(host);
     const args = ['--import', 'tsx', 'examples/sip-proxy/main.ts', '-c', options.configPath, '--listen', `${host}:${port}`, ...(options.args ?? [])];
