@@ -1,7 +1,8 @@
 /**
- * The cluster file tests and benchmarks write for the proxy-node processes they start. One writer,
- * so every such file reads its MySQL password from the environment the same way (never from the
- * file, as docs/config.md advises) and a new required key is added in one place.
+ * The cluster file tests and benchmarks write for the proxy-node processes and commands they
+ * start. One writer, so a new required key is added in one place. The MySQL password is read from
+ * the environment (never from the file, as docs/config.md advises) unless a test parses the file
+ * with no environment and asks for it in the URI.
  */
 import { writeFileSync } from 'node:fs';
 
@@ -9,14 +10,22 @@ import { writeFileSync } from 'node:fs';
 export interface ClusterFile {
   /** memcached servers, `host:port`. */
   readonly servers: readonly string[];
-  /** The database's URL; its password goes to the environment variable `passwordEnv`, not the file. */
+  /** The database's URL; its password goes where {@link password} says. */
   readonly dbUrl: string;
+  /**
+   * Where the MySQL password goes: `env`, the variable {@link passwordEnv} names (the default), or
+   * `uri`, written into `mysql.uri` as it is in `dbUrl` (for tests that parse the file with an
+   * empty environment, as the Kamailio tests do).
+   */
+  readonly password?: 'env' | 'uri';
   /** `cache.key_prefix`, so runs sharing the memcached servers never see each other's entries. */
   readonly keyPrefix: string;
   /** Further `mysql:` keys, one per line without indentation (`connect_timeout_ms: 1000`). */
   readonly mysql?: readonly string[];
   /** Further `cache:` keys, one per line without indentation (`local: { enabled: true }`). */
   readonly cache?: readonly string[];
+  /** A `lookups:` section, one line per key without the section's indentation (`group:`, `  use_domain: true`). */
+  readonly lookups?: readonly string[];
   /** Lines appended as written, for top-level sections (`kamailio:`) or raw text. */
   readonly extra?: readonly string[];
   /** The variable `mysql.password_env` names; `AUTHRING_TEST_DB_PASSWORD` unless given. */
@@ -28,16 +37,19 @@ const DEFAULT_PASSWORD_ENV = 'AUTHRING_TEST_DB_PASSWORD';
 /** The YAML text of the cluster file (no side effects; see {@link writeClusterFile}). */
 export function clusterFileText(file: ClusterFile): string {
   const url = new URL(file.dbUrl);
+  const indented = (lines: readonly string[] | undefined): string[] => (lines ?? []).map((line) => `  ${line}`);
   return [
     'memcached:',
     `  servers: [${file.servers.map((s) => JSON.stringify(s)).join(', ')}]`,
     'mysql:',
-    `  uri: ${JSON.stringify(`mysql://${url.username}@${url.host}${url.pathname}`)}`,
-    `  password_env: ${file.passwordEnv ?? DEFAULT_PASSWORD_ENV}`,
-    ...(file.mysql ?? []).map((line) => `  ${line}`),
+    ...(file.password === 'uri'
+      ? [`  uri: ${JSON.stringify(file.dbUrl)}`]
+      : [`  uri: ${JSON.stringify(`mysql://${url.username}@${url.host}${url.pathname}`)}`, `  password_env: ${file.passwordEnv ?? DEFAULT_PASSWORD_ENV}`]),
+    ...indented(file.mysql),
     'cache:',
     `  key_prefix: ${JSON.stringify(file.keyPrefix)}`,
-    ...(file.cache ?? []).map((line) => `  ${line}`),
+    ...indented(file.cache),
+    ...(file.lookups === undefined ? [] : ['lookups:', ...indented(file.lookups)]),
     ...(file.extra ?? []),
     '',
   ].join('\n');

@@ -120,32 +120,6 @@ export function cfgPreamble(options: CfgPreambleOptions = {}): string {
   ].join('\n');
 }
 
-/** What {@link clusterYaml} writes. */
-export interface ClusterYamlOptions {
-  readonly servers: readonly string[];
-  readonly dbUrl: string;
-  readonly keyPrefix: string;
-  /** Lines under `lookups:` (indented by the caller), if any. */
-  readonly lookups?: readonly string[];
-  /** More top-level YAML lines. */
-  readonly extra?: readonly string[];
-}
-
-/** A cluster config file's text for the Kamailio tests. */
-export function clusterYaml(options: ClusterYamlOptions): string {
-  return [
-    'memcached:',
-    `  servers: [${options.servers.map((s) => JSON.stringify(s)).join(', ')}]`,
-    'mysql:',
-    `  uri: ${JSON.stringify(options.dbUrl)}`,
-    'cache:',
-    `  key_prefix: ${JSON.stringify(options.keyPrefix)}`,
-    ...(options.lookups === undefined ? [] : ['lookups:', ...options.lookups]),
-    ...(options.extra ?? []),
-    '',
-  ].join('\n');
-}
-
 /**
  * A full Kamailio cfg template around the generated fragment, included from `fragmentPath` with
  * `include_file` as a deployment would. Placeholders (filled by {@link KamailioProcess.start} or

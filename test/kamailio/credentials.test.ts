@@ -27,7 +27,8 @@ import { nutcrackerConfig } from '../../src/kamailio/index.js';
 import { createKamailioDatabase, digestHa1, FIXTURES, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
 import { needKamailio } from '../helpers/kamailio.js';
 import { askCompare, credentialsTemplate, SQL_CONNECTION, type CompareAnswer, type CompareQuestion } from '../helpers/kamailio-credentials.js';
-import { clusterYaml, needKamailioModule, startSharedCacheKamailio, type SharedCacheKamailio } from '../helpers/kamailio-memcached.js';
+import { needKamailioModule, startSharedCacheKamailio, type SharedCacheKamailio } from '../helpers/kamailio-memcached.js';
+import { clusterFileText } from '../helpers/cluster-file.js';
 import { SipClient, type SipResponse } from '../helpers/kamailio-sip.js';
 import { MemcachedProcess, NutcrackerProcess, freePort, mysqlUrl, needBinary } from '../helpers/services.js';
 import { needSipp } from '../helpers/sipp.js';
@@ -65,7 +66,7 @@ describe.skipIf(!ready)('Kamailio credentials through the shared cache', () => {
   const closers: Array<() => Promise<void>> = [];
 
   const yamlText = (prefix: string, useDomain: boolean): string =>
-    clusterYaml({ servers: memcached.map((m) => m.address), dbUrl: db.url, keyPrefix: prefix, lookups: ['  credentials:', `    use_domain: ${useDomain}`] });
+    clusterFileText({ servers: memcached.map((m) => m.address), dbUrl: db.url, password: 'uri', keyPrefix: prefix, lookups: ['credentials:', `  use_domain: ${useDomain}`] });
 
   /** Runs the real `authring kamailio --credentials --out` and returns the fragment it wrote. */
   function authringKamailio(prefix: string, useDomain: boolean): string {

@@ -28,7 +28,8 @@ import {
 import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type KamailioDatabase } from '../helpers/kamailio-db.js';
 import { needKamailio } from '../helpers/kamailio.js';
 import { ask, htableTemplate, summary, untilAnswer } from '../helpers/kamailio-htable.js';
-import { clusterYaml, needKamailioModule, startSharedCacheKamailio, type SharedCacheKamailio } from '../helpers/kamailio-memcached.js';
+import { needKamailioModule, startSharedCacheKamailio, type SharedCacheKamailio } from '../helpers/kamailio-memcached.js';
+import { clusterFileText } from '../helpers/cluster-file.js';
 import { SipClient } from '../helpers/kamailio-sip.js';
 import { MemcachedProcess, freePort, needBinary } from '../helpers/services.js';
 
@@ -77,9 +78,10 @@ describe.skipIf(!ready)('Kamailio htable caches invalidated by authring', () => 
     configFile = join(dir, 'authring.yaml');
     writeFileSync(
       configFile,
-      clusterYaml({
+      clusterFileText({
         servers: memcached.map((m) => m.address),
         dbUrl: db.url,
+        password: 'uri',
         keyPrefix: `kh${randomBytes(4).toString('hex')}:`,
         extra: [
           'kamailio:',

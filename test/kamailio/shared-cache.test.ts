@@ -23,7 +23,6 @@ import { createKamailioDatabase, loadFixtures, needKamailioDatabase, type Kamail
 import { needKamailio } from '../helpers/kamailio.js';
 import {
   askCachedGroup,
-  clusterYaml,
   needKamailioModule,
   startSharedCacheKamailio,
   type CachedGroupAnswer,
@@ -31,6 +30,7 @@ import {
   type SharedCacheKamailio,
 } from '../helpers/kamailio-memcached.js';
 import { MemcachedProcess, NutcrackerProcess, freePort, needBinary } from '../helpers/services.js';
+import { clusterFileText } from '../helpers/cluster-file.js';
 import { needSipp } from '../helpers/sipp.js';
 import { rawGet, rawTtl } from '../helpers/text-protocol.js';
 
@@ -64,7 +64,7 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
   const nodes: SharedNode[] = [];
 
   const yamlText = (prefix: string, useDomain: boolean): string =>
-    clusterYaml({ servers: memcached.map((m) => m.address), dbUrl: db.url, keyPrefix: prefix, lookups: ['  group:', `    use_domain: ${useDomain}`] });
+    clusterFileText({ servers: memcached.map((m) => m.address), dbUrl: db.url, password: 'uri', keyPrefix: prefix, lookups: ['group:', `  use_domain: ${useDomain}`] });
 
   function yamlConfig(prefix: string, useDomain: boolean): AuthringConfig {
     return parseConfig(yamlText(prefix, useDomain), 'authring.yaml', {});
