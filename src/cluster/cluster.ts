@@ -130,10 +130,8 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   }
 
   /** Reads a key; `undefined` on a miss. The item carries its CAS token. */
-  async get(key: string, options: CallOptions = {}): Promise<Item | undefined> {
-    const { route, wireKey } = this.route(key, false);
-    const response = await route.node.call(getRequest(wireKey), this.deadline(options), key, this.remaining(options));
-    return this.readResult(route, response, key);
+  get(key: string, options: CallOptions = {}): Promise<Item | undefined> {
+    return this.getThen(key, options, asItIs, rethrow);
   }
 
   /**
@@ -143,13 +141,16 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    */
   getThen<R>(key: string, options: CallOptions, onItem: (item: Item | undefined) => R | Promise<R>, onFailure: (error: unknown) => R | Promise<R>): Promise<R> {
     let route: Route;
-    let wireKey: string;
+    let call: Promise<Response>;
     try {
+      // Bad arguments and a closed cluster fail before any I/O, and still reach onFailure.
+      let wireKey: string;
       ({ route, wireKey } = this.route(key, false));
+      call = route.node.call(getRequest(wireKey), this.deadline(options), key, this.remaining(options));
     } catch (error) {
       return Promise.resolve(error).then(onFailure);
     }
-    return route.node.call(getRequest(wireKey), this.deadline(options), key, this.remaining(options)).then((response) => {
+    return call.then((response) => {
       let item: Item | undefined;
       try {
         item = this.readResult(route, response, key);
@@ -383,4 +384,14 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
 /** Both unset, or both set and equal. */
 function sameSecurity<T extends { equals(other: T | undefined): boolean }>(a: T | undefined, b: T | undefined): boolean {
   return a === undefined ? b === undefined : a.equals(b);
+}
+
+/** {@link MemcacheCluster.get}'s item, as the read gave it. */
+function asItIs(item: Item | undefined): Item | undefined {
+  return item;
+}
+
+/** {@link MemcacheCluster.get}'s failure, as the read gave it. */
+function rethrow(error: unknown): never {
+  throw error;
 }

@@ -49,7 +49,8 @@ describe.skipIf(!needBinary('memcached'))('cluster operations on real memcached'
       on.getThen(key, {}, (item) => (item === undefined ? 'miss' : `hit ${item.value.toString('utf8')}`), (error) => `failed ${(error as { code?: string }).code}`);
     expect(await read(`then:${run}`, cluster)).toBe('hit there');
     expect(await read(`absent-then:${run}`, cluster)).toBe('miss');
-    // A closed cluster fails before any request (route throws), and that still reaches onFailure.
+    // Bad arguments and a closed cluster fail before any request, and that still reaches onFailure.
+    expect(await cluster.getThen(`then:${run}`, { timeoutMs: 0 }, () => 'read', (error) => `failed ${(error as { code?: string }).code}`)).toBe('failed E_INVALID_ARGUMENT');
     const closed = new MemcacheCluster({ servers: [servers[0]?.address ?? ''] });
     closed.close();
     expect(await read(`then:${run}`, closed)).toBe(`failed ${new ClosedError().code}`);
