@@ -79,15 +79,18 @@ function decodeCompact(text: string): Credentials | undefined {
   const colon = text.indexOf(':', start);
   const end = text.length;
   if (colon < 0 || colon - start > COMPACT_FIELD_MAX || end - colon - 1 > COMPACT_FIELD_MAX) return undefined;
+  // The colon between the fields is skipped: it is the one character the fields are allowed around.
+  const bad = notFieldChars(text, start, colon) | notFieldChars(text, colon + 1, end);
+  return bad === 0 ? { ha1: text.slice(start, colon), ha1b: text.slice(colon + 1) } : undefined;
+}
+
+/** Non-zero when `text[from..to)` holds a character a compact field may not, checked without a branch per character. */
+function notFieldChars(text: string, from: number, to: number): number {
   let bad = 0;
   // `code >>> 7` is non-zero past ASCII; below it, the table says.
-  for (let i = start; i < colon; i++) {
+  for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i);
     bad |= (NOT_FIELD[code & 0x7f] as number) | (code >>> 7);
   }
-  for (let i = colon + 1; i < end; i++) {
-    const code = text.charCodeAt(i);
-    bad |= (NOT_FIELD[code & 0x7f] as number) | (code >>> 7);
-  }
-  return bad === 0 ? { ha1: text.slice(start, colon), ha1b: text.slice(colon + 1) } : undefined;
+  return bad;
 }

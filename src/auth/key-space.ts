@@ -1,5 +1,5 @@
-import type { LookupStatus, Loader, ReadThroughCache } from '../cache/engine.js';
-import type { LookupKind } from '../cache/lookup-kind.js';
+import type { LookupStatus, ReadThroughCache } from '../cache/engine.js';
+import { loaderOf, type LookupKind } from '../cache/lookup-kind.js';
 import type { NamespaceGeneration } from '../cache/namespace.js';
 import { DeadlineError } from '../errors.js';
 import { cacheKey } from './cache-key.js';
@@ -83,8 +83,7 @@ export class KeySpace {
       key = await deadline.run(unversioned, () => this.key(kind.name, parts, undefined, Math.max(1, deadline.remainingMs())));
     } catch (error) {
       if (error instanceof DeadlineError) throw error;
-      const loader: Loader = (context) => kind.load(args, context);
-      return kind.answer(await this.engine.loadUncached(unversioned, loader, { status, deadlineMs: this.left(unversioned, deadline) }));
+      return kind.answer(await this.engine.loadUncached(unversioned, loaderOf(kind, args), { status, deadlineMs: this.left(unversioned, deadline) }));
     }
     if (status) status.key = key;
     return this.engine.answer(key, kind, args, deadline, status);

@@ -14,7 +14,7 @@ import {
   type Validator,
 } from './options.js';
 import { SingleFlight } from './single-flight.js';
-import { readAnswer, validatorOf, valueKind, type LoadContext, type LookupKind } from './lookup-kind.js';
+import { loaderOf, readAnswer, validatorOf, valueKind, type LoadContext, type LookupKind } from './lookup-kind.js';
 import type { CacheStore } from './store.js';
 
 /** Loads a value from the source; `null` means "no such row" (cached with the negative TTL). */
@@ -423,11 +423,6 @@ export class ReadThroughCache {
 
 /** Per-call options of a lookup that has none. */
 const NO_OPTIONS: LoadOptions = {};
-
-/** The loader of one question of `kind`. */
-function loaderOf<T, A>(kind: LookupKind<T, A>, args: A): Loader {
-  return (context) => kind.load(args, context);
-}
 
 function accepts(validate: Validator, value: string): boolean {
   try {

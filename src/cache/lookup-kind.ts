@@ -39,6 +39,11 @@ export function readAnswer<T, A>(kind: LookupKind<T, A>, text: string, key: stri
   }
 }
 
+/** The loader of one question of `kind` (its arguments `args`), for the paths that take a plain loader. */
+export function loaderOf<T, A>(kind: LookupKind<T, A>, args: A): (context: LoadContext) => Promise<CachedValue> {
+  return (context) => kind.load(args, context);
+}
+
 /** The validator the full path checks entries at `key` with: what `kind` reads is well formed. */
 export function validatorOf<T, A>(kind: LookupKind<T, A>, key: string): Validator {
   return (text) => readAnswer(kind, text, key) !== undefined;
