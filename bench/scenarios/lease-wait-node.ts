@@ -83,6 +83,8 @@ async function run(job: Job): Promise<JobResult> {
     }
   };
   await Promise.all(Array.from({ length: job.concurrency }, loop));
+  // Lookups answer before their stores land: the round ends when those have landed too.
+  await cache.settled();
   const cpu = process.cpuUsage(cpuBefore);
   return { latencies, errors, loads, counters: { ...cache.counters }, requests: requests() - requestsBefore, cpuMs: (cpu.user + cpu.system) / 1000 };
 }

@@ -163,7 +163,10 @@ export class AuthCache {
     const ownPool = !isPool(options.mysql);
     const pool = isPool(options.mysql) ? options.mysql : createMysqlPool(options.mysql);
     const db = new SqlClient(pool);
+    let engine: ReadThroughCache | undefined;
     const closeOwned = async (): Promise<void> => {
+      // Lookups answer before their stores land: let those land before the cluster closes.
+      await engine?.settled();
       if (ownCluster) cluster.close();
       // Queries in flight end within their timeout; ending the pool under them could hang.
       await db.drain();
@@ -176,7 +179,7 @@ export class AuthCache {
       if (!/^[\x21-\x7e]{0,64}$/.test(prefix)) throw new InvalidArgumentError('keyPrefix must be up to 64 printable ASCII characters without spaces');
       const queryTimeoutMs = options.queryTimeoutMs ?? MYSQL_DEFAULTS.queryTimeoutMs;
       const engineOptions = resolveReadThroughOptions({ ...cache, codec: cache.codec === undefined || cache.codec === plainCodec ? authPlainCodec : cache.codec });
-      const engine = new ReadThroughCache(cluster, engineOptions);
+      engine = new ReadThroughCache(cluster, engineOptions);
       // One clock for the engine, the generation's checks and the lookups' deadlines (see LookupDeadline).
       const generation = new NamespaceGeneration(cluster, `${prefix}ns`, cache.namespaceCheckMs ?? D.namespaceCheckMs, engineOptions.now);
       const space = new KeySpace(prefix, generation, engine);
@@ -393,7 +396,15 @@ export class AuthCache {
     return this.local?.stats();
   }
 
-  /** Closes what AuthCache created (not a cluster or pool the caller passed in). */
+  /**
+   * Resolves once no lookup is running and every loaded answer's store has landed in memcached
+   * (lookups answer before their stores land; see docs/lookups.md). `close()` waits for this.
+   */
+  settled(): Promise<void> {
+    return this.engine.settled();
+  }
+
+  /** Closes what AuthCache created (not a cluster or pool the caller passed in); waits for {@link settled} first. */
   async close(): Promise<void> {
     await this.local?.stop();
     await this.closeOwned();

@@ -13,6 +13,7 @@ import {
   type ResolvedReadThroughOptions,
   type Validator,
 } from './options.js';
+import { KeySightings } from './key-sightings.js';
 import { SingleFlight } from './single-flight.js';
 import { loaderOf, readAnswer, validatorOf, valueKind, type LoadContext, type LookupKind } from './lookup-kind.js';
 import type { CacheStore } from './store.js';
@@ -36,10 +37,19 @@ export interface LookupStatus {
 interface Answer {
   readonly value: CachedValue;
   readonly source: NonNullable<LookupStatus['source']>;
+  /** The store of a loaded value, still under way: the flight stays open for joiners until it lands. */
+  readonly storing?: Promise<void>;
 }
 
-/** The first read of a lookup, made before it joined or started a flight: what came back, or why nothing did. */
-type FirstRead = { readonly item: Item | undefined } | { readonly failure: unknown };
+/**
+ * The first read of a lookup, made before it joined or started a flight: what came back, or why
+ * nothing did; or, for a key this process never asked (see {@link KeySightings}), the read and a
+ * lease request sent with it, both still under way.
+ */
+type FirstRead =
+  | { readonly item: Item | undefined }
+  | { readonly failure: unknown }
+  | { readonly read: Promise<Item | undefined>; readonly lease: Promise<bigint | undefined> };
 
 /**
  * A generic read-through cache over memcached. It knows nothing of Kamailio: keys are strings,
@@ -53,9 +63,12 @@ export class ReadThroughCache {
   /** Counters since creation. */
   readonly counters: CacheCounters = newCacheCounters();
   private readonly options: ResolvedReadThroughOptions;
-  private readonly flights = new SingleFlight<Answer>();
+  private readonly flights = new SingleFlight<Answer>((answer) => answer.storing);
+  /** Stores under way, answered before they landed (see {@link settled}). */
+  private readonly storing = new Set<Promise<void>>();
   private readonly refreshes = new SingleFlight<void>();
   private readonly loadTimes = new LoadTimes();
+  private readonly sightings = new KeySightings();
   private readonly waitContext: WaitContext;
   /** See {@link firstReadOptions}. */
   private lastFirstRead: CallOptions = {};
@@ -118,6 +131,13 @@ export class ReadThroughCache {
   ): Promise<T> {
     this.counters.lookups += 1;
     if (this.flights.has(key)) return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, undefined);
+    // A key never asked here is most likely a miss: the read and the lease a miss needs leave in
+    // one write, in that order (one connection per server, so memcached answers them in order), and
+    // a cold miss costs one round trip before its load instead of two.
+    if (this.sightings.firstSight(key)) {
+      const first = { read: this.store.get(key, this.within(deadline)), lease: this.takeLease(key, deadline) };
+      return this.answerUnderDeadline(key, kind, args, deadlineMs, status, options, deadline, first);
+    }
     // Most lookups are hits: read first, with no timer or race of its own and no async frame
     // (a hit is one callback on the read). The read cannot outlive the deadline (its
     // `remainingMs`), and a fresh hit is answered as soon as it arrives, in the read's own callback.
@@ -219,6 +239,18 @@ export class ReadThroughCache {
     }
   }
 
+  /**
+   * Resolves once no lookup is running and every loaded value's store has landed (or failed). A
+   * lookup answers as soon as its load returns and stores the value behind the answer, so whoever
+   * closes the cluster waits here first; each store is bounded by `cacheTimeoutMs`, each load by
+   * its loader's own timeout.
+   */
+  async settled(): Promise<void> {
+    while (this.flights.size > 0 || this.storing.size > 0) {
+      await Promise.allSettled([...this.storing, ...this.flights.all()]);
+    }
+  }
+
   /** Removes a key's entry (or a lease on it, voiding that load's store). */
   async invalidate(key: string): Promise<void> {
     await this.store.delete(key, { timeoutMs: this.options.cacheTimeoutMs });
@@ -233,13 +265,21 @@ export class ReadThroughCache {
       if (this.options.now() >= deadline) throw deadlineError();
       let item: Item | undefined;
       let fromPeer = false;
+      // A lease taken with the first read, on a key found empty.
+      let taken: bigint | undefined;
       try {
         if (first === undefined) item = await this.store.get(key, this.within(deadline));
         else {
           const given = first;
           first = undefined;
           if ('failure' in given) throw given.failure;
-          item = given.item;
+          if ('read' in given) ({ item, lease: taken } = await this.readWithLease(key, given));
+          else item = given.item;
+        }
+        if (taken !== undefined && item !== undefined) {
+          // The key was filled or emptied between the read and the add: give the lease back.
+          this.release(key, taken);
+          taken = undefined;
         }
         if (item && isLease(item)) {
           const waited = await waitForLeader(this.waitContext, key, item, deadline, deadlineError);
@@ -270,19 +310,41 @@ export class ReadThroughCache {
       // One miss per lookup, however many times it loses the race for the lease.
       if (!counted) this.counters.misses += 1;
       counted = true;
-      let lease: bigint | undefined;
-      try {
-        // An expired, forged or malformed entry, or an abandoned lease, is replaced only if
-        // nobody changed it since we read it.
-        if (item) await this.store.delete(key, { cas: item.cas, ...this.within(deadline) });
-        lease = await this.takeLease(key, deadline);
-      } catch (error) {
-        return this.loadWithoutCache(key, loader, deadline, error);
+      let lease = taken;
+      if (lease === undefined) {
+        try {
+          // An expired, forged or malformed entry, or an abandoned lease, is replaced only if
+          // nobody changed it since we read it.
+          if (item) await this.store.delete(key, { cas: item.cas, ...this.within(deadline) });
+          lease = await this.takeLease(key, deadline);
+        } catch (error) {
+          return this.loadWithoutCache(key, loader, deadline, error);
+        }
       }
       // Someone else leased or filled the key between our read and our add: read again.
       if (lease === undefined) continue;
       return this.loadUnderLease(key, loader, options, deadline, lease, stale);
     }
+  }
+
+  /**
+   * The answers to a read and the lease request sent with it. A lease taken when the read failed
+   * is given back; a lease request that failed reads as the key taken (the lookup then tries the
+   * ordinary way, whose own failure it handles).
+   */
+  private async readWithLease(key: string, given: { read: Promise<Item | undefined>; lease: Promise<bigint | undefined> }): Promise<{ item: Item | undefined; lease: bigint | undefined }> {
+    const [read, lease] = await Promise.allSettled([given.read, given.lease]);
+    const token = lease.status === 'fulfilled' ? lease.value : undefined;
+    if (read.status === 'rejected') {
+      if (token !== undefined) this.release(key, token);
+      throw read.reason;
+    }
+    return { item: read.value, lease: token };
+  }
+
+  /** Removes this caller's lease (only if it is still there), in the background. */
+  private release(key: string, lease: bigint): void {
+    this.store.delete(key, { cas: lease, timeoutMs: this.options.cacheTimeoutMs }).catch(() => undefined);
   }
 
   /**
@@ -313,18 +375,25 @@ export class ReadThroughCache {
     try {
       value = await this.load(key, loader, deadline);
     } catch (error) {
-      this.store.delete(key, { cas: lease, timeoutMs: this.options.cacheTimeoutMs }).catch(() => undefined);
+      this.release(key, lease);
       if (stale !== undefined) {
         this.counters.staleServed += 1;
         return { value: stale, source: 'stale' };
       }
       throw error;
     }
-    await this.storeValue(key, value, options, lease, deadline);
-    return { value, source: 'source' };
+    // Answered now, stored behind the answer: the caller does not wait a round trip for a write
+    // whose outcome it cannot use. It is bounded by its own timeout, not the caller's deadline.
+    const storing = this.storeValue(key, value, options, lease, undefined).catch(() => {
+      this.counters.cacheErrors += 1;
+    });
+    this.storing.add(storing);
+    void storing.finally(() => this.storing.delete(storing));
+    return { value, source: 'source', storing };
   }
 
-  private async storeValue(key: string, value: CachedValue, options: LoadOptions, cas: bigint, deadline: number): Promise<void> {
+  /** Stores a loaded value over the lease `cas`, within `deadline` when there is one. */
+  private async storeValue(key: string, value: CachedValue, options: LoadOptions, cas: bigint, deadline: number | undefined): Promise<void> {
     const ttl =
       value === null
         ? (options.negativeTtlSeconds ?? this.options.negativeTtlSeconds)
@@ -414,9 +483,11 @@ export class ReadThroughCache {
 
   /**
    * A memcached request made before `deadline`: its own timeout, cut to what is left of the
-   * deadline, so that a timeout caused by the deadline does not count against the server.
+   * deadline, so that a timeout caused by the deadline does not count against the server. With no
+   * deadline (a store behind an answer), its own timeout alone.
    */
-  private within(deadline: number): CallOptions {
+  private within(deadline: number | undefined): CallOptions {
+    if (deadline === undefined) return { timeoutMs: this.options.cacheTimeoutMs };
     return { timeoutMs: this.options.cacheTimeoutMs, remainingMs: Math.max(1, deadline - this.options.now()) };
   }
 }

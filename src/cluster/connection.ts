@@ -34,7 +34,9 @@ const KEEPALIVE_DELAY_MS = 30_000;
  * The binary-protocol connection to one memcached server, owned outright (no client library):
  * one socket (TCP or TLS), opened on the first request and again after any failure, and
  * authenticated with SASL PLAIN before it carries a request when credentials are set; requests issued in one
- * tick leave in one write (Nagle stays off, so a lone request is never held back); every answer's
+ * turn of the event loop leave in one write, sent once the turn's I/O callbacks have run (corked until
+ * `setImmediate`: under load, lookups answered in one turn share a write; writes cost more than
+ * anything else a lookup does), and Nagle stays off, so a lone request is never held back; every answer's
  * header is checked against the request it must answer before its body is read; each request has
  * its own deadline; and the oldest outstanding request bounds how long the socket may go without
  * an answer, however many bytes keep arriving. Any protocol violation closes the socket and fails
@@ -172,7 +174,7 @@ export class ServerConnection {
     if (this.corked !== socket) {
       this.corked = socket;
       socket.cork();
-      process.nextTick(() => {
+      setImmediate(() => {
         if (this.corked === socket) this.corked = undefined;
         socket.uncork();
       });

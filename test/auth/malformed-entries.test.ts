@@ -59,6 +59,7 @@ describe.skipIf(!ready)('malformed cache entries on real MariaDB and memcached',
     const auth = await authCache();
     const key = (await auth.keysFor({ user: 'alice', domain: 'example.com' })).credentials ?? '';
     const real = await auth.getCredentials('alice', 'example.com');
+    await auth.settled();
     expect(await auth.getCredentials('alice', 'example.com')).toEqual(real);
     // Another writer (Kamailio's route, say) stores other credentials at the key: they are what a hit answers.
     await cluster.set(key, `c1:${'a'.repeat(32)}:${'b'.repeat(32)}`, { ttl: 300 });

@@ -94,6 +94,7 @@ describe.skipIf(!needBinary('memcached'))('encrypted entries in memcached', () =
     const codec: ValueCodec = encryptedCodec(SECRET);
     const cache = new ReadThroughCache(cluster, { codec });
     expect(await cache.getOrLoad(key('a'), async () => HA1)).toBe(HA1);
+    await cache.settled();
     const stored = (await rawGet(port(), key('a')))?.value ?? '';
     expect(stored).toMatch(/^e1:\d+:[\w-]+$/);
     expect(stored).not.toContain('0f4bd6f5');
@@ -105,6 +106,7 @@ describe.skipIf(!needBinary('memcached'))('encrypted entries in memcached', () =
     await cluster.set(key('foreign'), encryptedCodec(`${SECRET}?`).encode(key('foreign'), 'intruder', Date.now() + 60_000));
     for (const name of ['tampered', 'moved', 'foreign']) {
       expect(await cache.getOrLoad(key(name), async () => `loaded ${name}`)).toBe(`loaded ${name}`);
+      await cache.settled();
       expect(await cache.getOrLoad(key(name), async () => 'again')).toBe(`loaded ${name}`);
     }
     expect(cache.counters).toMatchObject({ forged: 3, hits: 4, loads: 4 });

@@ -57,6 +57,7 @@ describe.skipIf(!needBinary('memcached'))('lease markers someone else wrote', ()
       const status: LookupStatus = {};
       expect(await cache.getOrLoad(key(`k${n}`), async () => `loaded ${n}`, { status })).toBe(`loaded ${n}`);
       expect(status.source).toBe('source');
+      await cache.settled();
       // Its own lease replaced the planted one, so the result is cached for every node.
       expect(await cache.getOrLoad(key(`k${n}`), async () => 'reloaded')).toBe(`loaded ${n}`);
     }

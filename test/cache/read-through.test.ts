@@ -50,6 +50,10 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     const status: LookupStatus = {};
     expect(await cache.getOrLoad(key('p'), positive.loader, { status })).toBe('yes');
     expect(status).toEqual({ source: 'source', server: cluster.serverFor(key('p')) });
+    // Answered before its store landed: asked again meanwhile, the load is joined, not repeated.
+    expect(await cache.getOrLoad(key('p'), positive.loader, { status })).toBe('yes');
+    expect(status.source).toBe('peer');
+    await cache.settled();
     expect(await cache.getOrLoad(key('p'), positive.loader, { status })).toBe('yes');
     expect(status.source).toBe('cache');
     expect(positive.calls()).toBe(1);
@@ -57,9 +61,10 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
 
     const negative = counting(null);
     expect(await cache.getOrLoad(key('n'), negative.loader)).toBeNull();
+    await cache.settled();
     expect(await cache.getOrLoad(key('n'), negative.loader)).toBeNull();
     expect(negative.calls()).toBe(1);
-    expect(cache.counters).toMatchObject({ lookups: 4, hits: 1, negativeHits: 1, misses: 2, loads: 2 });
+    expect(cache.counters).toMatchObject({ lookups: 5, hits: 1, negativeHits: 1, misses: 2, loads: 2, coalesced: 1 });
   });
 
   it('applies TTL with jitter, and the negative TTL to misses', async () => {
@@ -67,11 +72,13 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     const cache = new ReadThroughCache(cluster, { ttlSeconds: 1000, jitter: 0.2, negativeTtlSeconds: 30 });
     for (let n = 0; n < 10; n++) {
       await cache.getOrLoad(key(`j${n}`), async () => 'v');
+      await cache.settled();
       const ttl = await rawTtl(portOf(key(`j${n}`)), key(`j${n}`));
       expect(ttl).toBeGreaterThanOrEqual(799);
       expect(ttl).toBeLessThanOrEqual(1000);
     }
     await cache.getOrLoad(key('neg'), async () => null);
+    await cache.settled();
     expect(await rawTtl(portOf(key('neg')), key('neg'))).toBeLessThanOrEqual(30);
   });
 
@@ -120,6 +127,7 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
         await nextLine();
         return 'loaded by ${id}';
       });
+      await cache.settled();
       say({ done: true, value, counters: cache.counters });
       cluster.close();
     `;
@@ -152,6 +160,7 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
       return 'old row read before the change';
     });
     expect(first).toBe('old row read before the change');
+    await cache.settled();
     expect(cache.counters.staleSetsPrevented).toBe(1);
     expect(await rawGet(portOf(key('race')), key('race'))).toBeUndefined();
     expect(await cache.getOrLoad(key('race'), async () => 'new row')).toBe('new row');
@@ -161,6 +170,7 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     run++;
     const cache = new ReadThroughCache(cluster, { codec: signedCodec(SECRET) });
     await cache.getOrLoad(key('signed'), async () => 'member');
+    await cache.settled();
     const stored = (await rawGet(portOf(key('signed')), key('signed')))?.value ?? '';
     expect(stored).toMatch(/^s1:\d+:[\w-]{43}:vmember$/);
     // Altered payload, moved entry, and plain forgery.
@@ -183,6 +193,7 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     const status: LookupStatus = {};
     expect(await cache.getOrLoad(key('bad'), async () => '42', { status })).toBe('42');
     expect(status.source).toBe('source');
+    await cache.settled();
     expect((await rawGet(portOf(key('bad')), key('bad')))?.value).toBe('42');
     expect(await cache.getOrLoad(key('bad'), async () => '43')).toBe('42');
     // A throwing validator refuses; the per-call validator overrides the engine's.
@@ -201,6 +212,7 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     run++;
     const cache = new ReadThroughCache(cluster);
     await cache.getOrLoad(key('up'), async () => 'cached');
+    await cache.settled();
     const down = async (): Promise<string> => {
       throw new Error('ECONNREFUSED 127.0.0.1:3306');
     };
@@ -217,6 +229,7 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     let now = Date.now();
     const cache = new ReadThroughCache(cluster, { codec: signedCodec(SECRET), ttlSeconds: 60, jitter: 0, staleTtlSeconds: 600, now: () => now });
     await cache.getOrLoad(key('stale'), async () => 'last known');
+    await cache.settled();
     now += 61_000;
     const status: LookupStatus = {};
     const value = await cache.getOrLoad(key('stale'), async () => Promise.reject(new Error('db down')), { status });
@@ -232,6 +245,7 @@ describe.skipIf(!needBinary('memcached'))('read-through engine on real memcached
     const cache = new ReadThroughCache(cluster, { codec: signedCodec(SECRET), ttlSeconds: 100, jitter: 0, refreshAhead: 0.2, now: () => now });
     const loader = counting('v');
     await cache.getOrLoad(key('hot'), loader.loader);
+    await cache.settled();
     now += 85_000;
     expect(await cache.getOrLoad(key('hot'), loader.loader)).toBe('v');
     await waitFor(() => loader.calls() === 2, 'the background refresh to call the loader');

@@ -42,6 +42,8 @@ function node(servers: readonly string[], key: string, id: string, loadMs: numbe
     } catch (error) {
       say({ done: true, error: error.code ?? String(error), startedAt, endedAt: Date.now(), counters: cache.counters });
     }
+    // The answer came before its store landed; the other nodes wait for that store.
+    await cache.settled();
     cluster.close();
   `);
 }

@@ -42,6 +42,7 @@ describe.skipIf(!ready)('explicit invalidation', () => {
   it('drops one group answer, under every spelling the database treats as equal', async () => {
     const ask = (s: LookupStatus) => auth.isUserInGroup('alice', 'example.com', 'ipauth', s);
     await ask({});
+    await auth.settled();
     expect(await source(ask)).toBe('cache');
     await invalidator.invalidateGroup('ALICE ', 'example.com', 'IPAuth');
     expect(await source(ask)).toBe('source');
@@ -54,11 +55,13 @@ describe.skipIf(!ready)('explicit invalidation', () => {
       (s: LookupStatus) => auth.isUserInGroup('alice', 'example.com', 'intl', s),
     ];
     for (const ask of asks) await ask({});
+    await auth.settled();
     for (const ask of asks) expect(await source(ask)).toBe('cache');
     await invalidator.invalidateUser('Alice', 'example.com');
     for (const ask of asks) expect(await source(ask)).toBe('source');
     // Another user's answers stay.
     await auth.isUserInGroup('bob', 'example.com', 'voicemail');
+    await auth.settled();
     await invalidator.invalidateUser('alice', 'example.com');
     expect(await source((s) => auth.isUserInGroup('bob', 'example.com', 'voicemail', s))).toBe('cache');
   });

@@ -220,6 +220,8 @@ describe.skipIf(!ready)('Kamailio credentials through the shared cache', () => {
       const loaded: LookupStatus = {};
       expect((await auth.getCredentials('erin', 'example.com', loaded))?.ha1).toBe(digestHa1('erin', 'example.com', 'erin-pw'));
       expect(loaded.source).toBe('source');
+      // Answered before its store landed: Kamailio is asked once the entry is there.
+      await auth.settled();
       expect((await auth.cluster.get(await credKey('erin')))?.value.toString()).toBe(`c1:${digestHa1('erin', 'example.com', 'erin-pw')}:`);
       await db.query('UPDATE subscriber SET ha1 = ? WHERE username = ?', [digestHa1('erin', 'example.com', 'erin-new'), 'erin']);
       expect(summary(await register('erin', 'erin-pw'))).toBe('200 1 cache');

@@ -189,6 +189,8 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
       const loaded: LookupStatus = {};
       expect(await node.auth.isUserInGroup('pos1', DOMAIN, 'ipauth', loaded)).toBe(true);
       expect(loaded.source).toBe('source');
+      // Answered before its store landed: the entry is read once it is there.
+      await node.auth.settled();
       await grpRow('pos1', 'ipauth', false);
       expect(await inMysql('pos1', 'ipauth')).toBe(false);
       const key = await groupKey(node, 'pos1', 'ipauth');
@@ -214,6 +216,7 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
       const loaded: LookupStatus = {};
       expect(await node.auth.isUserInGroup('neg2', DOMAIN, 'ipauth', loaded)).toBe(false);
       expect(loaded.source).toBe('source');
+      await node.auth.settled();
       const key = await groupKey(node, 'neg2', 'ipauth');
       const item = await cluster.get(key);
       expect({ value: item?.value.toString(), flags: item?.flags }).toEqual({ value: '0', flags: 1 });
@@ -361,6 +364,7 @@ describe.skipIf(!ready)('Kamailio and authring share one cache through nutcracke
       // dom1: Kamailio writes; dom2: authring writes; then MySQL forgets both.
       expect(summary(await ask(node, ['dom1', 'ipauth', 'Example.ORG'], ['dom1', 'ipauth', 'example.com']))).toEqual(['200 db', '404 db']);
       expect(await node.auth.isUserInGroup('dom2', 'example.org', 'ipauth')).toBe(true);
+      await node.auth.settled();
       await grpRow('dom1', 'ipauth', false, 'example.org');
       await grpRow('dom2', 'ipauth', false, 'example.org');
 
