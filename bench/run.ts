@@ -21,8 +21,9 @@ import { scenario as mysqlLoad } from './scenarios/mysql-load.js';
 import { scenario as leaseWait } from './scenarios/lease-wait.js';
 import { scenario as singleGet } from './scenarios/single-get.js';
 import { scenario as localTier } from './scenarios/local-tier.js';
+import { scenario as coldMiss } from './scenarios/cold-miss.js';
 
-const SCENARIOS: readonly Scenario[] = [singleGet, multiGet, auth, ring, mysqlLoad, leaseWait, localTier];
+const SCENARIOS: readonly Scenario[] = [singleGet, multiGet, auth, coldMiss, ring, mysqlLoad, leaseWait, localTier];
 const REPORT = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 async function main(): Promise<number> {
