@@ -25,8 +25,8 @@ export type NodeInput = Omit<PhaseSetup, 'db'> & { readonly mode: Mode; readonly
 export const RECORD = { stride: 12, askedAt: 0, answeredAt: 1, latencyMs: 2, answer: 3, ms: 6, source: 9 } as const;
 
 /** Where a lookup's answer came from, told by the library's `LookupStatus` (demo/README.md says what each means). */
-export const SOURCES = ['memory', 'memcached', 'peer', 'mysql', 'stale', 'unsaid', 'error'] as const;
-const NAMES = { local: 'memory', cache: 'memcached', peer: 'peer', source: 'mysql', stale: 'stale' } as const;
+export const SOURCES = ['memory', 'memcached', 'peer', 'lease', 'mysql', 'stale', 'unsaid', 'error'] as const;
+const NAMES = { local: 'memory', cache: 'memcached', peer: 'peer', lease: 'lease', source: 'mysql', stale: 'stale' } as const;
 
 /** A lookup's source (an index into {@link SOURCES}); `cache` without a server is the node's copy of the address table. */
 function sourceOf({ source, server }: LookupStatus): number {

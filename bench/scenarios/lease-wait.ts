@@ -113,7 +113,7 @@ function row(label: string, latencies: Float64Array | undefined, extra: readonly
 
 function report(direct: Merged, authring: Merged, slow: Merged, rounds: number): ScenarioResult {
   const errorText = (m: Merged): string => Object.entries(m.errors).map(([code, n]) => `${code} ${n}`).join(', ') || '0';
-  const sources = ['cache', 'peer', 'source'];
+  const sources = ['cache', 'lease', 'peer', 'source'];
   const headers = ['lookups', 'answered', 'p50 ms', 'p99 ms', 'max ms', 'failed', 'loads'];
   const cold = [
     row('without authring (direct queries)', direct.all, [errorText(direct), direct.loads.toLocaleString('en-US')]),
@@ -124,14 +124,15 @@ function report(direct: Merged, authring: Merged, slow: Merged, rounds: number):
     row('all lookups', slow.all, [errorText(slow), slow.loads.toLocaleString('en-US')]),
     ...sources.map((s) => row(`  answered from ${s}`, slow.bySource.get(s), ['', ''])),
   ];
-  const p99Peer = percentile(authring.bySource.get('peer') ?? new Float64Array([NaN]), 0.99);
+  // Waiting on another node's lease (joining a load in the same process is `peer`, shown apart).
+  const p99Lease = percentile(authring.bySource.get('lease') ?? new Float64Array([NaN]), 0.99);
   const p99Leader = percentile(authring.bySource.get('source') ?? new Float64Array([NaN]), 0.99);
   const targets: TargetResult[] = [
     {
-      name: 'lease-wait: waiting on a peer’s load costs no more than loading (p99, typical database)',
-      criterion: 'peer p99 / leader p99 ≤ 1.00',
-      measured: (p99Peer / p99Leader).toFixed(2),
-      pass: p99Peer <= p99Leader,
+      name: 'lease-wait: waiting on another node’s load costs no more than loading (p99, typical database)',
+      criterion: 'lease p99 / leader p99 ≤ 1.00',
+      measured: (p99Lease / p99Leader).toFixed(2),
+      pass: p99Lease <= p99Leader,
     },
     {
       name: 'lease-wait: slow database, one load per key and no failed lookup',
@@ -148,8 +149,9 @@ function report(direct: Merged, authring: Merged, slow: Merged, rounds: number):
     targets,
     notes: [
       'A node finding another node’s lease waits for its result (first read after three quarters of the leader’s expected ' +
-        'load time, then reads spaced by a quarter of the lease’s age): "answered from peer". "source" are the leaders’ own ' +
-        'loads, which add a get, an add and a compare-and-swap to the query time. The database here costs no CPU, so the ' +
+        'load time, then reads spaced by a quarter of the lease’s age): "answered from lease"; "peer" joined a lookup of the ' +
+        'same key in its own process. "source" are the leaders’ own loads, which add a read and a lease (one write, for a ' +
+        'key the node never asked) and a compare-and-swap store sent behind the answer to the query time. The database here costs no CPU, so the ' +
         'direct queries pay nothing for the work a real database does; the demo measures that part.',
     ],
   };

@@ -71,7 +71,7 @@ export class LocalAnswers {
     const seen: LookupStatus = {};
     const value = await lookup(seen);
     if (status) Object.assign(status, seen);
-    const kept = seen.source === 'cache' || seen.source === 'source' || seen.source === 'peer';
+    const kept = seen.source === 'cache' || seen.source === 'source' || seen.source === 'peer' || seen.source === 'lease';
     const split = kept && seen.key !== undefined ? splitVersionedKey(this.prefix, seen.key) : undefined;
     if (split) this.tier.set(question, split.local, split.generation, value, sizeOf(value), ticket);
     return value;

@@ -24,10 +24,12 @@ export type Loader = (context: LoadContext) => Promise<CachedValue>;
 /** Where an answer came from, filled in by `getOrLoad` when the caller passes one. */
 export interface LookupStatus {
   /**
-   * `local`: this process's local tier; `cache`: memcached; `peer`: another caller's load;
-   * `source`: this caller's load; `stale`: an expired entry served because the source failed.
+   * `local`: this process's local tier; `cache`: memcached; `peer`: another caller's lookup in
+   * this process, joined (single flight); `lease`: another process's load, waited for through its
+   * lease and read from memcached; `source`: this caller's load; `stale`: an expired entry served
+   * because the source failed.
    */
-  source?: 'local' | 'cache' | 'peer' | 'source' | 'stale';
+  source?: 'local' | 'cache' | 'peer' | 'lease' | 'source' | 'stale';
   /** The memcached server (`host:port`) that owns the key. */
   server?: string;
   /** The memcached key the question was asked under (with its namespace generation). */
@@ -303,7 +305,7 @@ export class ReadThroughCache {
           else if (decoded.value === null) this.counters.negativeHits += 1;
           else this.counters.hits += 1;
           this.maybeRefresh(key, loader, options, decoded.expiresAt, item);
-          return { value: decoded.value, source: fromPeer ? 'peer' : 'cache' };
+          return { value: decoded.value, source: fromPeer ? 'lease' : 'cache' };
         }
         stale = decoded.value;
       }

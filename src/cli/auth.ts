@@ -17,7 +17,7 @@ export async function withAuthCache<T>(config: AuthringConfig, work: (auth: Auth
 }
 
 /** Where an answer came from, as the CLI names it: `mysql` for this process's own load. */
-export type AnswerSource = 'local' | 'cache' | 'mysql' | 'peer' | 'stale' | 'unknown';
+export type AnswerSource = 'local' | 'cache' | 'mysql' | 'peer' | 'lease' | 'stale' | 'unknown';
 
 /** The CLI's name for a {@link LookupStatus} source. */
 export function answerSource(status: LookupStatus): AnswerSource {
@@ -41,7 +41,9 @@ export function describeSource(source: AnswerSource): string {
     case 'mysql':
       return 'MySQL (loaded now, and stored in memcached)';
     case 'peer':
-      return "MySQL (another lookup's load, shared)";
+      return "another lookup's answer in this process, shared";
+    case 'lease':
+      return "MySQL (another node's load, waited for on its lease)";
     case 'stale':
       return 'cache (an expired entry: MySQL failed)';
     case 'unknown':

@@ -10,6 +10,8 @@ import { STDIN_LINES, ScriptProcess } from './script-process.js';
 interface Done extends Record<string, unknown> {
   readonly value?: string;
   readonly error?: string;
+  /** The lookup's `LookupStatus.source`. */
+  readonly source?: string;
   readonly startedAt: number;
   readonly endedAt: number;
   readonly counters: CacheCounters;
@@ -37,8 +39,9 @@ function node(servers: readonly string[], key: string, id: string, loadMs: numbe
       return 'loaded by ${id}';
     };
     try {
-      const value = await cache.getOrLoad(${JSON.stringify(key)}, loader);
-      say({ done: true, value, startedAt, endedAt: Date.now(), counters: cache.counters });
+      const status = {};
+      const value = await cache.getOrLoad(${JSON.stringify(key)}, loader, { status });
+      say({ done: true, value, source: status.source, startedAt, endedAt: Date.now(), counters: cache.counters });
     } catch (error) {
       say({ done: true, error: error.code ?? String(error), startedAt, endedAt: Date.now(), counters: cache.counters });
     }
@@ -79,6 +82,7 @@ describe.skipIf(!needBinary('memcached'))('a slow source: nodes wait for the lea
       expect(a.counters.loads, timeline).toBe(1);
       expect(b.error, timeline).toBeUndefined();
       expect(b.value).toBe('loaded by A');
+      expect(b.source).toBe('lease');
       expect(b.counters).toMatchObject({ loads: 0, coalesced: 1, abandonedLeases: 0, errors: 0 });
       // The two lookups really overlapped: B asked while A's load was running.
       expect(b.startedAt).toBeGreaterThanOrEqual(loading.at);
