@@ -4,7 +4,7 @@ import { AuthringError, DeadlineError, SourceUnavailableError, TimeoutError } fr
 import type { CachedValue, Decoded } from './codec.js';
 import { raceDeadline, type Deadline } from './deadline.js';
 import { newCacheCounters, type CacheCounters } from './counters.js';
-import { LEASE_FLAGS, encodeLease, isLease } from './lease.js';
+import { LEASE_FLAGS, LEASE_REFRESH_MS, LEASE_WINDOW_MS, encodeLease, isLease } from './lease.js';
 import { LoadTimes, waitForLeader, type WaitContext } from './lease-wait.js';
 import {
   resolveReadThroughOptions,
@@ -350,12 +350,14 @@ export class ReadThroughCache {
   }
 
   /**
-   * Places a lease marker at `key`; its CAS token, or undefined when the key is taken. The lease
-   * holds for `leaseMs`: a loader may run past the caller's deadline (it then fills the cache for
-   * the next caller), so only `leaseMs`, kept above the loader's own timeout, bounds it.
+   * Places a lease marker at `key`; its CAS token, or undefined when the key is taken. A load's
+   * lease first holds for {@link LEASE_WINDOW_MS} and its leader extends it while the load runs
+   * ({@link keepLeaseAlive}), up to `leaseMs` in all: a loader may run past the caller's deadline
+   * (it then fills the cache for the next caller), so only `leaseMs`, kept above the loader's own
+   * timeout, bounds it; and a leader that died is found out within the window, not `leaseMs`.
+   * A gate (`holdMs` given: the refresh-ahead's) holds for its whole time at once.
    */
-  private takeLease(key: string, deadline: number): Promise<bigint | undefined> {
-    const holdMs = this.options.leaseMs;
+  private takeLease(key: string, deadline: number, holdMs = Math.min(LEASE_WINDOW_MS, this.options.leaseMs)): Promise<bigint | undefined> {
     const marker = encodeLease(this.options.codec, key, { startedAt: this.options.now(), holdMs, expectMs: this.loadTimes.expectedMs });
     return this.store.addItem(key, marker, {
       // Gone soon after its hold even if nobody takes it over; waiters judge it by its hold.
@@ -363,6 +365,42 @@ export class ReadThroughCache {
       flags: LEASE_FLAGS,
       ...this.within(deadline),
     });
+  }
+
+  /**
+   * Keeps the lease `lease` at `key` alive while its load runs: every {@link LEASE_REFRESH_MS} the
+   * marker is replaced (compare-and-swap) by one whose hold ends {@link LEASE_WINDOW_MS} later, up
+   * to `leaseMs` after `startedAt`. Loads shorter than the period write nothing. The returned
+   * function stops it and resolves with the lease's current token, or undefined when the key
+   * changed meanwhile (invalidated, or taken over): the load's result must not be stored then.
+   */
+  private keepLeaseAlive(key: string, lease: bigint, startedAt: number): () => Promise<bigint | undefined> {
+    let token: bigint | undefined = lease;
+    let refreshing: Promise<void> | undefined;
+    const timer = setInterval(() => {
+      if (refreshing !== undefined || token === undefined) return;
+      const holdMs = Math.min(this.options.leaseMs, this.options.now() - startedAt + LEASE_WINDOW_MS);
+      const marker = encodeLease(this.options.codec, key, { startedAt, holdMs, expectMs: this.loadTimes.expectedMs });
+      const options = { ttl: Math.ceil(holdMs / 1000) + 2, flags: LEASE_FLAGS, timeoutMs: this.options.cacheTimeoutMs };
+      refreshing = this.store.casItem(key, marker, token, options).then(
+        (next) => {
+          token = next;
+          refreshing = undefined;
+        },
+        // Not known to have changed anything: the final store finds out.
+        () => {
+          refreshing = undefined;
+        },
+      );
+      // The longest hold is set: from here the lease lapses at `leaseMs`, as a leader's that died.
+      if (holdMs >= this.options.leaseMs) clearInterval(timer);
+    }, LEASE_REFRESH_MS);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await refreshing;
+      return token;
+    };
   }
 
   private async loadUnderLease(
@@ -374,19 +412,27 @@ export class ReadThroughCache {
     stale: CachedValue | undefined,
   ): Promise<Answer> {
     let value: CachedValue;
+    const stopKeeping = this.keepLeaseAlive(key, lease, this.options.now());
     try {
       value = await this.load(key, loader, deadline);
     } catch (error) {
-      this.release(key, lease);
+      const held = await stopKeeping();
+      if (held !== undefined) this.release(key, held);
       if (stale !== undefined) {
         this.counters.staleServed += 1;
         return { value: stale, source: 'stale' };
       }
       throw error;
     }
+    const held = await stopKeeping();
+    if (held === undefined) {
+      // Invalidated (or taken over) while loading: answered, never stored.
+      this.counters.staleSetsPrevented += 1;
+      return { value, source: 'source' };
+    }
     // Answered now, stored behind the answer: the caller does not wait a round trip for a write
     // whose outcome it cannot use. It is bounded by its own timeout, not the caller's deadline.
-    const storing = this.storeValue(key, value, options, lease, undefined).catch(() => {
+    const storing = this.storeValue(key, value, options, held, undefined).catch(() => {
       this.counters.cacheErrors += 1;
     });
     this.storing.add(storing);
@@ -458,7 +504,7 @@ export class ReadThroughCache {
     this.refreshes.run(key, async () => {
       // One refresh per cluster. A planted gate only delays this key's refresh to its expiry.
       const deadline = this.options.now() + this.options.leaseMs;
-      const gate = await this.takeLease(`${key}:refresh`, deadline);
+      const gate = await this.takeLease(`${key}:refresh`, deadline, this.options.leaseMs);
       if (gate === undefined) return;
       this.counters.refreshes += 1;
       const value = await this.load(key, loader, deadline);

@@ -12,6 +12,15 @@ import { sameTag } from './codec.js';
  * it as no value, i.e. a miss.
  */
 export const LEASE_FLAGS = 0x4c450000;
+/**
+ * How long a load's lease holds past its leader's last word, in ms: a leader that died is found
+ * out this long after (plus a grace), where `leaseMs` (the longest a lease may hold) would make
+ * every node asking the key wait, or miss its deadline, for all of it. Long enough that a leader
+ * whose event loop stalls for a while is not taken for dead.
+ */
+export const LEASE_WINDOW_MS = 500;
+/** How often a leader whose load is still running extends its lease, in ms. */
+export const LEASE_REFRESH_MS = 100;
 /** The text every marker starts with. */
 export const LEASE_VALUE = '~lease';
 

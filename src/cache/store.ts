@@ -5,4 +5,4 @@ import type { MemcacheCluster } from '../cluster/cluster.js';
  * {@link MemcacheCluster}, so a tier in front of it (an in-process cache) can stand in.
  * `getThen` is optional: without it the engine maps `get`'s promise itself.
  */
-export type CacheStore = Pick<MemcacheCluster, 'get' | 'addItem' | 'cas' | 'delete' | 'serverFor'> & Partial<Pick<MemcacheCluster, 'getThen'>>;
+export type CacheStore = Pick<MemcacheCluster, 'get' | 'addItem' | 'cas' | 'casItem' | 'delete' | 'serverFor'> & Partial<Pick<MemcacheCluster, 'getThen'>>;

@@ -209,6 +209,16 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
   }
 
   /**
+   * Like {@link cas}, but resolves with the new item's CAS token (undefined when the key no
+   * longer held `cas`), so the writer can replace its own item again: how a lease is kept alive.
+   */
+  async casItem(key: string, value: string | Buffer, cas: bigint, options: StoreOptions = {}): Promise<bigint | undefined> {
+    if (cas <= 0n) throw new InvalidArgumentError('a CAS token must be positive', { key });
+    const { result, cas: stored } = await this.store(Opcode.SET, key, value, options, cas);
+    return result === 'stored' ? stored : undefined;
+  }
+
+  /**
    * Deletes a key; false when it was not there. With `cas`, deletes only if the key still holds
    * that token (false otherwise), so a writer removes its own lease and never someone's value.
    */

@@ -8,7 +8,7 @@ import { rawGet } from '../helpers/text-protocol.js';
 
 /** One request the engine made: its operation, and how many earlier requests were still unanswered when it left. */
 interface Sent {
-  readonly op: 'get' | 'addItem' | 'cas' | 'delete';
+  readonly op: 'get' | 'addItem' | 'cas' | 'casItem' | 'delete';
   readonly unanswered: number;
   answered: boolean;
 }
@@ -30,6 +30,7 @@ function recorded(cluster: MemcacheCluster): { store: CacheStore; sent: Sent[] }
     get: (key, options) => track('get', () => cluster.get(key, options)),
     addItem: (key, value, options) => track('addItem', () => cluster.addItem(key, value, options)),
     cas: (key, value, cas, options) => track('cas', () => cluster.cas(key, value, cas, options)),
+    casItem: (key, value, cas, options) => track('casItem', () => cluster.casItem(key, value, cas, options)),
     delete: (key, options) => track('delete', () => cluster.delete(key, options)),
     serverFor: (key) => cluster.serverFor(key),
   };

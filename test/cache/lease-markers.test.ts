@@ -73,6 +73,7 @@ describe.skipIf(!needBinary('memcached'))('lease markers someone else wrote', ()
     const cache = new ReadThroughCache(cluster, { codec, now: () => Date.now() + 60_000 });
     expect(await cache.getOrLoad(key('replayed'), async () => 'fresh')).toBe('fresh');
     expect(cache.counters).toMatchObject({ forged: 0, abandonedLeases: 1, loads: 1 });
+    await cache.settled();
     expect((await rawGet(port(), key('replayed')))?.value).toMatch(/:vfresh$/);
   });
 
@@ -82,6 +83,7 @@ describe.skipIf(!needBinary('memcached'))('lease markers someone else wrote', ()
     const cache = new ReadThroughCache(cluster, { leaseMs: 1000, deadlineMs: 4000 });
     expect(await cache.getOrLoad(key('long'), async () => 'loaded')).toBe('loaded');
     expect(cache.counters).toMatchObject({ abandonedLeases: 1, loads: 1, errors: 0 });
+    await cache.settled();
     expect(await rawGet(port(), key('long'))).toEqual({ value: 'loaded', flags: 1 });
   });
 
@@ -91,6 +93,7 @@ describe.skipIf(!needBinary('memcached'))('lease markers someone else wrote', ()
     const cache = new ReadThroughCache(cluster);
     expect(await cache.getOrLoad(key('junk'), async () => 'loaded')).toBe('loaded');
     expect(cache.counters).toMatchObject({ malformed: 1, abandonedLeases: 0, loads: 1 });
+    await cache.settled();
     expect(await rawGet(port(), key('junk'))).toEqual({ value: 'loaded', flags: 1 });
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheCounters } from '../../src/cache/counters.js';
 import { ReadThroughCache } from '../../src/cache/engine.js';
-import { LEASE_FLAGS } from '../../src/cache/lease.js';
+import { LEASE_FLAGS, LEASE_WINDOW_MS } from '../../src/cache/lease.js';
+import { ABANDON_GRACE_MS } from '../../src/cache/lease-wait.js';
 import { MemcacheCluster } from '../../src/cluster/cluster.js';
 import { MemcachedProcess, needBinary } from '../helpers/services.js';
 import { rawGet } from '../helpers/text-protocol.js';
@@ -93,9 +94,36 @@ describe.skipIf(!needBinary('memcached'))('a slow source: nodes wait for the lea
     }
   });
 
-  it('takes over a lease whose leader was killed once its hold (lease_ms) has passed, and stores the result', async () => {
+  it('a live leader extends its lease while a load runs past the lease window: the waiter waits, never loads', async () => {
+    const shared = key('long-load');
+    const loadMs = LEASE_WINDOW_MS * 2 + 200;
+    const options = `{ leaseMs: 4000, deadlineMs: 4000 }`;
+    const leader = node(addresses, shared, 'A', loadMs, options);
+    const waiter = node(addresses, shared, 'B', loadMs, options);
+    try {
+      await Promise.all([leader.waitFor('ready', true), waiter.waitFor('ready', true)]);
+      leader.send('go');
+      const loading = await leader.waitFor<{ at: number }>('loading', true);
+      waiter.send('go');
+      const [a, b] = await Promise.all([leader.waitFor<Done>('done', true), waiter.waitFor<Done>('done', true)]);
+      const loaded = await leader.waitFor<{ at: number }>('loaded', true);
+      const timeline = JSON.stringify({ loadingAt: loading.at, loadedAt: loaded.at, a, b });
+      expect(a.counters.loads, timeline).toBe(1);
+      expect(b.value, timeline).toBe('loaded by A');
+      expect(b.source).toBe('lease');
+      expect(b.counters, timeline).toMatchObject({ loads: 0, abandonedLeases: 0, errors: 0 });
+      // The waiter was there while the load ran, and past the first window.
+      expect(b.startedAt).toBeLessThan(loaded.at);
+      expect(b.endedAt - loading.at).toBeGreaterThan(LEASE_WINDOW_MS + ABANDON_GRACE_MS);
+    } finally {
+      await Promise.all([leader.kill(), waiter.kill()]);
+    }
+  });
+
+  it('takes over a lease whose leader was killed once the leader stopped extending it, well before lease_ms, and stores the result', async () => {
     const shared = key('killed');
-    const leader = node(addresses, shared, 'A', -1, '{ leaseMs: 1500 }');
+    // lease_ms 3 s: the next node's 1.5 s deadline would run out long before it.
+    const leader = node(addresses, shared, 'A', -1, '{ leaseMs: 3000 }');
     const cluster = new MemcacheCluster({ servers: addresses });
     try {
       await leader.waitFor('ready', true);
@@ -105,10 +133,11 @@ describe.skipIf(!needBinary('memcached'))('a slow source: nodes wait for the lea
       const port = Number(cluster.serverFor(shared).split(':').pop());
       // The dead leader's marker is still at the key when the next node asks.
       expect((await rawGet(port, shared))?.flags).toBe(LEASE_FLAGS);
-      const cache = new ReadThroughCache(cluster, { deadlineMs: 2500 });
+      const cache = new ReadThroughCache(cluster, { deadlineMs: 1500, leaseMs: 3000 });
       expect(await cache.getOrLoad(shared, async () => 'loaded by the next node')).toBe('loaded by the next node');
       expect(cache.counters).toMatchObject({ loads: 1, abandonedLeases: 1, errors: 0 });
       // It held a lease of its own, so its result was stored for everyone.
+      await cache.settled();
       expect(await rawGet(port, shared)).toEqual({ value: 'loaded by the next node', flags: 1 });
     } finally {
       await leader.kill();

@@ -76,6 +76,21 @@ describe.skipIf(!needBinary('memcached'))('cluster operations on real memcached'
     expect(await cluster.cas(key, 'v4', second?.cas ?? 1n)).toBe('not-found');
   });
 
+  it('casItem replaces only over the token it holds and returns the new token, so a writer can replace again', async () => {
+    const key = `cas-item:${run}`;
+    const first = await cluster.addItem(key, 'lease 1');
+    const second = await cluster.casItem(key, 'lease 2', first ?? 1n);
+    expect(second).toBeGreaterThan(0n);
+    expect(second).not.toBe(first);
+    expect((await cluster.gets(key))?.cas).toBe(second);
+    // The old token no longer holds; the new one does.
+    expect(await cluster.casItem(key, 'stale writer', first ?? 1n)).toBeUndefined();
+    expect(await cluster.casItem(key, 'lease 3', second ?? 1n)).toBeGreaterThan(0n);
+    expect((await cluster.get(key))?.value.toString()).toBe('lease 3');
+    await cluster.delete(key);
+    expect(await cluster.casItem(key, 'gone', second ?? 1n)).toBeUndefined();
+  });
+
   it('addItem returns the CAS token of what it stored, and delete with cas removes only that', async () => {
     const key = `lease:${run}`;
     const token = await cluster.addItem(key, 'marker');
