@@ -146,9 +146,9 @@ describe.skipIf(!ready)('authring warm', () => {
   }, 120_000);
 
   it('--resume after a crash (SIGKILL) redoes at most the batch in flight', async () => {
-    // The killed run leaves the lease markers of its loads in flight; a lookup honours a marker
-    // for at most lease_ms (4 s here) and then loads itself, so the resumed run needs a deadline
-    // longer than that to ride out its dead predecessor's leases.
+    // The killed run leaves the lease markers of its loads in flight; a lookup honours such a
+    // marker until about half a second after its leader last extended it, then loads itself. The
+    // generous deadline is for a loaded machine, not for the markers.
     const file = writeConfig(dir, { servers: servers.map((s) => s.address), mysqlUrl: db.url, keyPrefix: 'sigkill:', deadlineMs: 10_000 }, 'sigkill.yaml');
     const state = path.join(dir, 'sigkill-state.json');
     const child = spawnAuthring(['-c', file, 'warm', '--state', state, '--batch-size', '50', '--concurrency', '2']);
