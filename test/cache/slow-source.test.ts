@@ -52,6 +52,17 @@ function node(servers: readonly string[], key: string, id: string, loadMs: numbe
   `);
 }
 
+/** The leader's lookup, then the waiter's once the leader's load is under way: both outcomes, and when the load ran. */
+async function leaderThenWaiter(leader: ScriptProcess, waiter: ScriptProcess): Promise<{ loading: { at: number }; loaded: { at: number }; a: Done; b: Done; timeline: string }> {
+  await Promise.all([leader.waitFor('ready', true), waiter.waitFor('ready', true)]);
+  leader.send('go');
+  const loading = await leader.waitFor<{ at: number }>('loading', true);
+  waiter.send('go');
+  const [a, b] = await Promise.all([leader.waitFor<Done>('done', true), waiter.waitFor<Done>('done', true)]);
+  const loaded = await leader.waitFor<{ at: number }>('loaded', true);
+  return { loading, loaded, a, b, timeline: JSON.stringify({ loadingAt: loading.at, loadedAt: loaded.at, a, b }) };
+}
+
 describe.skipIf(!needBinary('memcached'))('a slow source: nodes wait for the leader instead of loading again', () => {
   const servers: MemcachedProcess[] = [];
   let addresses: string[];
@@ -70,13 +81,7 @@ describe.skipIf(!needBinary('memcached'))('a slow source: nodes wait for the lea
     const leader = node(addresses, shared, 'A', 300);
     const waiter = node(addresses, shared, 'B', 300);
     try {
-      await Promise.all([leader.waitFor('ready', true), waiter.waitFor('ready', true)]);
-      leader.send('go');
-      const loading = await leader.waitFor<{ at: number }>('loading', true);
-      waiter.send('go');
-      const [a, b] = await Promise.all([leader.waitFor<Done>('done', true), waiter.waitFor<Done>('done', true)]);
-      const loaded = await leader.waitFor<{ at: number }>('loaded', true);
-      const timeline = JSON.stringify({ loadingAt: loading.at, loadedAt: loaded.at, a, b });
+      const { loading, loaded, a, b, timeline } = await leaderThenWaiter(leader, waiter);
 
       // The leader's own answer is not the subject (on a loaded machine its 300 ms load plus its
       // cache round trips may exceed its deadline); its load is, and it ran once.
@@ -101,13 +106,7 @@ describe.skipIf(!needBinary('memcached'))('a slow source: nodes wait for the lea
     const leader = node(addresses, shared, 'A', loadMs, options);
     const waiter = node(addresses, shared, 'B', loadMs, options);
     try {
-      await Promise.all([leader.waitFor('ready', true), waiter.waitFor('ready', true)]);
-      leader.send('go');
-      const loading = await leader.waitFor<{ at: number }>('loading', true);
-      waiter.send('go');
-      const [a, b] = await Promise.all([leader.waitFor<Done>('done', true), waiter.waitFor<Done>('done', true)]);
-      const loaded = await leader.waitFor<{ at: number }>('loaded', true);
-      const timeline = JSON.stringify({ loadingAt: loading.at, loadedAt: loaded.at, a, b });
+      const { loading, loaded, a, b, timeline } = await leaderThenWaiter(leader, waiter);
       expect(a.counters.loads, timeline).toBe(1);
       expect(b.value, timeline).toBe('loaded by A');
       expect(b.source).toBe('lease');
