@@ -175,6 +175,11 @@ export function pairedRatios(
   });
 }
 
+/** The values in ascending order, as {@link percentile} takes them. */
+export function ascending(values: ArrayLike<number>): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
 /** Nearest-rank percentile of an ascending array; NaN when empty. */
 export function percentile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;

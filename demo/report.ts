@@ -2,7 +2,7 @@
  * The demo's findings: one summary per phase (what `--json` prints: the shape issue 10 set, with
  * the latencies and the lookups by source added), and the console text.
  */
-import { percentile } from '../bench/harness.js';
+import { ascending, percentile } from '../bench/harness.js';
 import { rate as count, textTable } from '../bench/scenario.js';
 import type { Verdict } from './judge.js';
 import { RECORD, SOURCES } from './node.js';
@@ -11,8 +11,12 @@ import type { PhaseRun } from './phase.js';
 /** A phase's summary: `report` is what `--json` prints for it, `run` and `verdict` what it was made from. */
 export type PhaseOutcome = ReturnType<typeof summarize>;
 
-const sorted = (values: readonly number[]): Float64Array => new Float64Array(values).sort();
 const round = (ms: number): number => Math.round(ms * 100) / 100;
+/** p50 and p99 of latencies in ms, rounded (the values sorted once). */
+const medianAndTail = (values: readonly number[]): { p50: number; p99: number } => {
+  const ms = ascending(values);
+  return { p50: round(percentile(ms, 0.5)), p99: round(percentile(ms, 0.99)) };
+};
 
 /** Sums a phase's node counters and latencies. */
 export function summarize(run: PhaseRun, verdict: Verdict) {
@@ -27,9 +31,9 @@ export function summarize(run: PhaseRun, verdict: Verdict) {
       for (let q = 0; q < 3; q += 1) bySource[records[at + RECORD.source + q] ?? Number.NaN]?.push(records[at + RECORD.ms + q] ?? 0);
     }
   }
-  const latency = sorted(latencies);
+  const latency = ascending(latencies);
   const lookupsBySource = SOURCES.flatMap((source, s) => {
-    const ms = sorted(bySource[s] ?? []);
+    const ms = ascending(bySource[s] ?? []);
     return ms.length === 0 ? [] : [[source, { lookups: ms.length, p50Ms: round(percentile(ms, 0.5)), p99Ms: round(percentile(ms, 0.99)) }] as const];
   });
   // Issue 10's shape (requests and SQL as { warmup, steady }: the pass over the people, then the rest), latencies in ms added.
@@ -47,7 +51,7 @@ export function summarize(run: PhaseRun, verdict: Verdict) {
     /** Per SIP request (its three lookups). */
     latencyMs: { p50: round(percentile(latency, 0.5)), p90: round(percentile(latency, 0.9)), p99: round(percentile(latency, 0.99)), p999: round(percentile(latency, 0.999)), max: round(percentile(latency, 1)) },
     /** Per SIP request, the warm-up pass (each person asked once, cold) and the steady state apart. */
-    latencyByPartMs: Object.fromEntries(Object.entries(parts).map(([part, values]) => [part, { p50: round(percentile(sorted(values), 0.5)), p99: round(percentile(sorted(values), 0.99)) }])) as Record<'warmup' | 'steady', { p50: number; p99: number }>,
+    latencyByPartMs: Object.fromEntries(Object.entries(parts).map(([part, values]) => [part, medianAndTail(values)])) as Record<'warmup' | 'steady', { p50: number; p99: number }>,
     /** Lookups (three per request) by where their answer came from (`SOURCES` in node.ts), with their latency. */
     lookupsBySource: Object.fromEntries(lookupsBySource),
     /** The worst node's 99th percentile of event-loop delay: how long work queued for the CPU. */

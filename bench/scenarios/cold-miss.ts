@@ -5,7 +5,7 @@ import { createPool, type RowDataPacket } from 'mysql2/promise';
 import { ASKED_GROUP, addressTable, Population } from '../../demo/population.js';
 import { addressRows, insertPeople } from '../../demo/setup.js';
 import { createKamailioDatabase } from '../../test/helpers/kamailio-db.js';
-import { median, percentile } from '../harness.js';
+import { ascending, median, percentile } from '../harness.js';
 import { rate, ratio, us, type Scenario, type ScenarioResult, type TableRow, type TargetResult } from '../scenario.js';
 import { library } from '../subject.js';
 
@@ -81,7 +81,7 @@ export const scenario: Scenario = {
             // The stores behind the last answers land before the next run is measured.
             await auth.settled();
             byId[id].push(run);
-            log(`  c=${concurrency} round ${round + 1} ${id.padEnd(8)} p50 ${us(percentile(sorted(run.latenciesMs), 0.5))}, CPU per request: node ${Math.round(run.nodeUs)} µs, mysqld ${Math.round(run.mysqldUs)} µs, memcached ${Math.round(run.memcachedUs)} µs`);
+            log(`  c=${concurrency} round ${round + 1} ${id.padEnd(8)} p50 ${us(percentile(ascending(run.latenciesMs), 0.5))}, CPU per request: node ${Math.round(run.nodeUs)} µs, mysqld ${Math.round(run.mysqldUs)} µs, memcached ${Math.round(run.memcachedUs)} µs`);
           }
         }
         runs.set(concurrency, byId);
@@ -123,7 +123,7 @@ function summarize(runs: Map<number, Record<Id, Run[]>>, rounds: number, counter
   for (const [concurrency, byId] of runs) {
     const figures = (id: Id): { p50: number; p99: number; perSecond: number; node: number; mysqld: number; memcached: number } => {
       const all = byId[id];
-      const latencies = sorted(concatenate(all.map((r) => r.latenciesMs)));
+      const latencies = ascending(all.flatMap((r) => Array.from(r.latenciesMs)));
       const med = (pick: (r: Run) => number): number => median(all.map(pick));
       return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), perSecond: med((r) => r.latenciesMs.length / r.seconds), node: med((r) => r.nodeUs), mysqld: med((r) => r.mysqldUs), memcached: med((r) => r.memcachedUs) };
     };
@@ -165,18 +165,4 @@ function ticks(pidList: readonly number[]): number {
     }
   }
   return sum;
-}
-
-function sorted(values: Float64Array): Float64Array {
-  return Float64Array.from(values).sort();
-}
-
-function concatenate(parts: readonly Float64Array[]): Float64Array {
-  const all = new Float64Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
 }

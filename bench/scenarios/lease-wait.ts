@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { permutation, seededRandom } from '../../tools/random.js';
-import { percentile } from '../harness.js';
+import { ascending, percentile } from '../harness.js';
 import type { Scenario, ScenarioResult, TableRow, TargetResult } from '../scenario.js';
 import type { Job, JobResult } from './lease-wait-node.js';
 
@@ -84,10 +84,9 @@ function merge(results: readonly JobResult[]): Merged {
     for (const [code, count] of Object.entries(result.errors)) errors[code] = (errors[code] ?? 0) + count;
     loads += result.loads;
   }
-  const sorted = (values: number[]): Float64Array => Float64Array.from(values).sort();
   return {
-    bySource: new Map([...bySource].map(([source, values]) => [source, sorted(values)])),
-    all: sorted([...bySource.values()].flat()),
+    bySource: new Map([...bySource].map(([source, values]) => [source, ascending(values)])),
+    all: ascending([...bySource.values()].flat()),
     errors,
     loads,
   };

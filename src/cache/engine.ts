@@ -358,13 +358,15 @@ export class ReadThroughCache {
    * A gate (`holdMs` given: the refresh-ahead's) holds for its whole time at once.
    */
   private takeLease(key: string, deadline: number, holdMs = Math.min(LEASE_WINDOW_MS, this.options.leaseMs)): Promise<bigint | undefined> {
-    const marker = encodeLease(this.options.codec, key, { startedAt: this.options.now(), holdMs, expectMs: this.loadTimes.expectedMs });
-    return this.store.addItem(key, marker, {
-      // Gone soon after its hold even if nobody takes it over; waiters judge it by its hold.
-      ttl: Math.ceil(holdMs / 1000) + 2,
-      flags: LEASE_FLAGS,
-      ...this.within(deadline),
-    });
+    const { marker, options } = this.leaseMarker(key, this.options.now(), holdMs);
+    return this.store.addItem(key, marker, { ...options, ...this.within(deadline) });
+  }
+
+  /** The marker of a lease on `key` started at `startedAt` and held `holdMs`, and the item options it is written with. */
+  private leaseMarker(key: string, startedAt: number, holdMs: number): { marker: string; options: { ttl: number; flags: number } } {
+    const marker = encodeLease(this.options.codec, key, { startedAt, holdMs, expectMs: this.loadTimes.expectedMs });
+    // Gone soon after its hold even if nobody takes it over; waiters judge it by its hold.
+    return { marker, options: { ttl: Math.ceil(holdMs / 1000) + 2, flags: LEASE_FLAGS } };
   }
 
   /**
@@ -380,9 +382,8 @@ export class ReadThroughCache {
     const timer = setInterval(() => {
       if (refreshing !== undefined || token === undefined) return;
       const holdMs = Math.min(this.options.leaseMs, this.options.now() - startedAt + LEASE_WINDOW_MS);
-      const marker = encodeLease(this.options.codec, key, { startedAt, holdMs, expectMs: this.loadTimes.expectedMs });
-      const options = { ttl: Math.ceil(holdMs / 1000) + 2, flags: LEASE_FLAGS, timeoutMs: this.options.cacheTimeoutMs };
-      refreshing = this.store.casItem(key, marker, token, options).then(
+      const { marker, options } = this.leaseMarker(key, startedAt, holdMs);
+      refreshing = this.store.casItem(key, marker, token, { ...options, timeoutMs: this.options.cacheTimeoutMs }).then(
         (next) => {
           token = next;
           refreshing = undefined;

@@ -204,8 +204,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    * `'exists'` when someone changed it since, `'not-found'` when it was deleted or expired.
    */
   async cas(key: string, value: string | Buffer, cas: bigint, options: StoreOptions = {}): Promise<CasResult> {
-    if (cas <= 0n) throw new InvalidArgumentError('a CAS token must be positive', { key });
-    return (await this.store(Opcode.SET, key, value, options, cas)).result;
+    return (await this.compareAndSet(key, value, cas, options)).result;
   }
 
   /**
@@ -213,9 +212,14 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    * longer held `cas`), so the writer can replace its own item again: how a lease is kept alive.
    */
   async casItem(key: string, value: string | Buffer, cas: bigint, options: StoreOptions = {}): Promise<bigint | undefined> {
-    if (cas <= 0n) throw new InvalidArgumentError('a CAS token must be positive', { key });
-    const { result, cas: stored } = await this.store(Opcode.SET, key, value, options, cas);
+    const { result, cas: stored } = await this.compareAndSet(key, value, cas, options);
     return result === 'stored' ? stored : undefined;
+  }
+
+  /** A SET over the token `cas`: what {@link cas} and {@link casItem} send. */
+  private compareAndSet(key: string, value: string | Buffer, cas: bigint, options: StoreOptions): Promise<{ result: CasResult; cas: bigint }> {
+    if (cas <= 0n) return Promise.reject(new InvalidArgumentError('a CAS token must be positive', { key }));
+    return this.store(Opcode.SET, key, value, options, cas);
   }
 
   /**
