@@ -23,12 +23,19 @@ export function summarize(run: PhaseRun, verdict: Verdict) {
   const total = (pick: (n: PhaseRun['nodes'][number]) => number): number => run.nodes.reduce((sum, n) => sum + pick(n), 0);
   const requests = { warmup: total((n) => n.warm.requests), steady: total((n) => n.total.requests - n.warm.requests) };
   const [latencies, parts, bySource] = [[] as number[], { warmup: [] as number[], steady: [] as number[] }, SOURCES.map(() => [] as number[])];
+  const lookupParts = { warmup: [] as number[], steady: [] as number[] };
   for (const { records, warm } of run.nodes) {
     for (let at = 0; at < records.length; at += RECORD.stride) {
       latencies.push(records[at + RECORD.latencyMs] ?? 0);
       // A node's first requests are its warm-up pass.
-      parts[at < warm.requests * RECORD.stride ? 'warmup' : 'steady'].push(records[at + RECORD.latencyMs] ?? 0);
-      for (let q = 0; q < 3; q += 1) bySource[records[at + RECORD.source + q] ?? Number.NaN]?.push(records[at + RECORD.ms + q] ?? 0);
+      const part = at < warm.requests * RECORD.stride ? 'warmup' : 'steady';
+      parts[part].push(records[at + RECORD.latencyMs] ?? 0);
+      for (let q = 0; q < 3; q += 1) {
+        const ms = records[at + RECORD.ms + q] ?? Number.NaN;
+        bySource[records[at + RECORD.source + q] ?? Number.NaN]?.push(ms);
+        // A question not asked (an earlier one threw) has no latency.
+        if (!Number.isNaN(ms)) lookupParts[part].push(ms);
+      }
     }
   }
   const latency = ascending(latencies);
@@ -52,6 +59,8 @@ export function summarize(run: PhaseRun, verdict: Verdict) {
     latencyMs: { p50: round(percentile(latency, 0.5)), p90: round(percentile(latency, 0.9)), p99: round(percentile(latency, 0.99)), p999: round(percentile(latency, 0.999)), max: round(percentile(latency, 1)) },
     /** Per SIP request, the warm-up pass (each person asked once, cold) and the steady state apart. */
     latencyByPartMs: Object.fromEntries(Object.entries(parts).map(([part, values]) => [part, medianAndTail(values)])) as Record<'warmup' | 'steady', { p50: number; p99: number }>,
+    /** Per lookup (each of a request's three questions on its own: issue 12's measure), the whole phase and its two parts. */
+    lookupLatencyMs: { ...medianAndTail([...lookupParts.warmup, ...lookupParts.steady]), warmup: medianAndTail(lookupParts.warmup), steady: medianAndTail(lookupParts.steady) },
     /** Lookups (three per request) by where their answer came from (`SOURCES` in node.ts), with their latency. */
     lookupsBySource: Object.fromEntries(lookupsBySource),
     /** The worst node's 99th percentile of event-loop delay: how long work queued for the CPU. */
@@ -76,12 +85,14 @@ export function formatReport(phases: readonly PhaseOutcome[], reportPath: string
     ms(r.worstRevocationMs),
     `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p99)}`,
     `${ms(r.latencyByPartMs.warmup.p99)} / ${ms(r.latencyByPartMs.steady.p99)}`,
+    `${ms(r.lookupLatencyMs.p50)} / ${ms(r.lookupLatencyMs.p99)}`,
+    `${ms(r.lookupLatencyMs.warmup.p99)} / ${ms(r.lookupLatencyMs.steady.p99)}`,
     r.memcachedPerRequest.toFixed(2),
   ]);
   const lines = [
     textTable({
-      title: 'Per phase (requests: warm-up + steady state; SQL per 1,000 requests; stale: answers contradicting a change committed over 1 s before the question):',
-      headers: ['phase', 'requests', 'SQL warm-up', 'SQL steady', 'stale', 'changes', 'worst revocation', 'p50 / p99', 'p99 warm-up / steady', 'memcached/request'],
+      title: 'Per phase (requests: warm-up + steady state; SQL per 1,000 requests; stale: answers contradicting a change committed over 1 s before the question; p50 / p99 per request, then per lookup):',
+      headers: ['phase', 'requests', 'SQL warm-up', 'SQL steady', 'stale', 'changes', 'worst revocation', 'p50 / p99', 'p99 warm-up / steady', 'lookup p50 / p99', 'lookup p99 warm-up / steady', 'memcached/request'],
       rows,
     }),
     '',

@@ -454,9 +454,12 @@ export class ReadThroughCache {
     }
     const encoded = this.options.codec.encode(key, value, this.options.now() + ttl * 1000);
     try {
+      // Quiet: nobody waits on this answer, and a store that leaves with the next read saves a
+      // write and an answer, a cold lookup's largest costs.
       const stored = await this.store.cas(key, encoded, cas, {
         ttl: ttl + this.options.staleTtlSeconds,
         flags: TEXT_FLAGS,
+        quiet: true,
         ...this.within(deadline),
       });
       if (stored !== 'stored') this.counters.staleSetsPrevented += 1;

@@ -26,6 +26,16 @@ export interface StoreOptions extends CallOptions {
   readonly ttl?: number;
   /** memcached flags; default 1 for a string value (text, as Kamailio reads it), 0 for a Buffer. */
   readonly flags?: number;
+  /**
+   * Send `set` or `cas` as a quiet SET (SETQ), which memcached answers only when it fails: the
+   * store may wait up to 5 ms (`QUIET_HOLD_MS`) to share a write with the next request to its
+   * server, and saves that server an answer. It resolves once an answer to a later request shows
+   * it passed; `cas` still tells `stored`, `exists` and `not-found` apart. For stores whose
+   * outcome the caller does not wait on; `add`, `addItem` and `casItem` ignore it, since they
+   * return the new item's CAS token, which only an answer carries.
+   * @default false
+   */
+  readonly quiet?: boolean;
 }
 
 /** Options of `delete`. */

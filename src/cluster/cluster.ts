@@ -195,7 +195,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    * leases and stale-set protection.
    */
   async addItem(key: string, value: string | Buffer, options: StoreOptions = {}): Promise<bigint | undefined> {
-    const { result, cas } = await this.store(Opcode.ADD, key, value, options, 0n);
+    const { result, cas } = await this.store(Opcode.ADD, key, value, { ...options, quiet: false }, 0n);
     return result === 'stored' ? cas : undefined;
   }
 
@@ -212,7 +212,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    * longer held `cas`), so the writer can replace its own item again: how a lease is kept alive.
    */
   async casItem(key: string, value: string | Buffer, cas: bigint, options: StoreOptions = {}): Promise<bigint | undefined> {
-    const { result, cas: stored } = await this.compareAndSet(key, value, cas, options);
+    const { result, cas: stored } = await this.compareAndSet(key, value, cas, { ...options, quiet: false });
     return result === 'stored' ? stored : undefined;
   }
 
@@ -307,7 +307,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
     const ttl = this.ttlFor(route, options.ttl ?? 0, key);
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
     const flags = options.flags ?? (typeof value === 'string' ? TEXT_FLAGS : BINARY_FLAGS);
-    const request = storeRequest(opcode, wireKey, bytes, flags, ttl, cas);
+    const request = storeRequest(opcode === Opcode.SET && options.quiet === true ? Opcode.SETQ : opcode, wireKey, bytes, flags, ttl, cas);
     const response = await route.node.call(request, this.deadline(options), key, this.remaining(options));
     if (response.status === Status.KEY_EXISTS || response.status === Status.NOT_STORED) {
       return { result: 'exists', cas: 0n };

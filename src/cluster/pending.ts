@@ -2,6 +2,13 @@ import type { AuthringError } from '../errors.js';
 import type { BatchHits } from './item.js';
 import { HEADER_BYTES, Opcode, u16, u32, type Response } from './protocol.js';
 
+/**
+ * How a request is answered: `answered`, by one answer; `batch`, by its quiet GETKQ hits and then
+ * the NOOP that ends it; `silent` (a quiet store), only when it fails, so an answer to a later
+ * request on the socket says it passed.
+ */
+export type PendingKind = 'answered' | 'batch' | 'silent';
+
 /** A request waiting for its answer, in a connection's queue of requests written and not yet answered. */
 export class Pending {
   settled = false;
@@ -17,12 +24,12 @@ export class Pending {
     readonly opaque: number,
     /** The opcode of the answer that completes this request (NOOP for a quiet batch). */
     readonly opcode: number,
-    readonly quiet: boolean,
+    readonly kind: PendingKind,
     readonly key: string | undefined,
     private readonly onResolve: (value: Response | BatchHits) => void,
     private readonly onReject: (error: AuthringError) => void,
   ) {
-    this.hits = quiet ? { indexes: [], items: [] } : undefined;
+    this.hits = kind === 'batch' ? { indexes: [], items: [] } : undefined;
   }
 
   resolve(value: Response | BatchHits): void {

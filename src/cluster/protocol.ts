@@ -16,6 +16,7 @@ export const Opcode = {
   VERSION: 0x0b,
   GETKQ: 0x0d,
   STAT: 0x10,
+  SETQ: 0x11,
   TOUCH: 0x1c,
   SASL_AUTH: 0x21,
 } as const;
@@ -147,9 +148,12 @@ export function multiGetRequest(keys: readonly string[]): Buffer {
   return buffer;
 }
 
-/** SET or ADD with flags and TTL; a non-zero `cas` makes SET a compare-and-swap. */
+/**
+ * SET, SETQ or ADD with flags and TTL; a non-zero `cas` makes SET and SETQ a compare-and-swap.
+ * SETQ is SET that memcached answers only when it fails.
+ */
 export function storeRequest(
-  opcode: typeof Opcode.SET | typeof Opcode.ADD,
+  opcode: typeof Opcode.SET | typeof Opcode.SETQ | typeof Opcode.ADD,
   key: string,
   value: Buffer,
   flags: number,
