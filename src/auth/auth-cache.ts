@@ -19,7 +19,7 @@ import { LookupSchema } from './lookup-schema.js';
 import { tableUses } from './schema.js';
 import type { NameCounters } from './names/column-keys.js';
 import { NamespaceGeneration } from '../cache/namespace.js';
-import { createMysqlPool, MYSQL_DEFAULTS, type MysqlOptions } from './mysql-options.js';
+import { batchesQueries, createMysqlPool, MYSQL_DEFAULTS, type MysqlOptions } from './mysql-options.js';
 import { identifier, SqlClient } from './sql.js';
 import { FeedWriter } from '../cache/local/feed-writer.js';
 import { FeedKeys } from '../cache/local/feed-format.js';
@@ -68,7 +68,11 @@ export const AUTH_CACHE_DEFAULTS = {
 export interface AuthCacheOptions {
   /** A cluster to use (the caller closes it), or options for one AuthCache creates and closes. */
   readonly memcached: MemcacheCluster | MemcacheClusterOptions;
-  /** A mysql2 pool to use (the caller closes it), or how to create one. */
+  /**
+   * A mysql2 pool to use (the caller closes it), or how to create one. The lookups' SELECTs are
+   * batched on a pool AuthCache creates (unless `batchQueries` is false) and on one
+   * `createMysqlPool` opened with `batchQueries`; never on a pool opened otherwise.
+   */
   readonly mysql: Pool | MysqlOptions;
   /** The read-through engine's options plus the auth-specific ones. */
   readonly cache?: ReadThroughOptions & {
@@ -161,8 +165,8 @@ export class AuthCache {
     const ownCluster = !(options.memcached instanceof MemcacheCluster);
     const cluster = options.memcached instanceof MemcacheCluster ? options.memcached : new MemcacheCluster(options.memcached);
     const ownPool = !isPool(options.mysql);
-    const pool = isPool(options.mysql) ? options.mysql : createMysqlPool(options.mysql);
-    const db = new SqlClient(pool);
+    const pool = isPool(options.mysql) ? options.mysql : createMysqlPool({ batchQueries: true, ...options.mysql });
+    const db = new SqlClient(pool, batchesQueries(pool));
     let engine: ReadThroughCache | undefined;
     const closeOwned = async (): Promise<void> => {
       // Lookups answer before their stores land: let those land before the cluster closes.

@@ -257,16 +257,20 @@ export class ServerConnection {
 
   private checkHeader(buffer: Buffer, offset: number): string | undefined {
     const opaque = u32(buffer, offset + 12);
-    let pending = this.inflight[this.head];
     // memcached answers in order and a quiet store only when it fails: an answer to a later
-    // request means every quiet store before it passed.
-    while (pending !== undefined && pending.kind === 'silent' && pending.opaque !== opaque) {
-      this.shift();
-      pending.resolve(silentSuccess(pending.opcode));
-      pending = this.inflight[this.head];
-    }
+    // request means every quiet store before it passed (once that answer is known to be one).
+    let answered = this.head;
+    while (this.inflight[answered]?.kind === 'silent' && this.inflight[answered]?.opaque !== opaque) answered += 1;
+    const pending = this.inflight[answered];
     if (pending === undefined) return 'an answer with no request outstanding';
-    if (opaque !== pending.opaque) return `an answer to request ${opaque} while request ${pending.opaque} is the oldest outstanding`;
+    const oldest = this.inflight[this.head] as Pending;
+    if (opaque !== pending.opaque) return `an answer to request ${opaque} while request ${oldest.opaque} is the oldest outstanding`;
+    // Counted, not compared with `head`: shift() may move the queue to the front.
+    for (let passes = answered - this.head; passes > 0; passes--) {
+      const passed = this.inflight[this.head] as Pending;
+      this.shift();
+      passed.resolve(silentSuccess(passed.opcode));
+    }
     const opcode = buffer[offset + 1] as number;
     if (opcode !== pending.opcode && !(pending.kind === 'batch' && opcode === Opcode.GETKQ)) {
       return `an answer with opcode 0x${opcode.toString(16)} to a request with opcode 0x${pending.opcode.toString(16)}`;

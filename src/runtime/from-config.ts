@@ -22,7 +22,7 @@ export function authCacheOptions(config: AuthringConfig): AuthCacheOptions {
   const expiring = codec !== authPlainCodec;
   return {
     memcached,
-    mysql: mysqlOptions(mysql),
+    mysql: { ...mysqlOptions(mysql), batchQueries: mysql.batchQueries },
     queryTimeoutMs: mysql.queryTimeoutMs,
     cache: {
       keyPrefix: cache.keyPrefix,

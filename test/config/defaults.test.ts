@@ -39,6 +39,7 @@ describe('defaults', () => {
       poolSize: 10,
       connectTimeoutMs: 2000,
       queryTimeoutMs: 1000,
+      batchQueries: true,
     });
     expect(config.cache).toEqual({
       keyPrefix: 'authring:',
@@ -135,13 +136,13 @@ describe('input forms', () => {
   it('accepts JSON', () => {
     const json = JSON.stringify({
       memcached: { servers: ['127.0.0.1:11311', '[::1]:11312:2'], fallback: { gutter: ['127.0.0.1:11411'] } },
-      mysql: { uri: 'mysql://authring@127.0.0.1:3307/authring_demo', pool_size: 4 },
+      mysql: { uri: 'mysql://authring@127.0.0.1:3307/authring_demo', pool_size: 4, batch_queries: false },
       cache: { jitter: 0.2 },
     }, null, '\t');
     const config = parseConfig(json, 'authring.json', {});
     expect(config.memcached.servers).toEqual(['127.0.0.1:11311', '[::1]:11312:2']);
     expect(config.memcached.fallback).toEqual({ gutter: ['127.0.0.1:11411'] });
-    expect(config.mysql).toMatchObject({ host: '127.0.0.1', port: 3307, user: 'authring', database: 'authring_demo', poolSize: 4 });
+    expect(config.mysql).toMatchObject({ host: '127.0.0.1', port: 3307, user: 'authring', database: 'authring_demo', poolSize: 4, batchQueries: false });
     expect(config.cache.jitter).toBe(0.2);
   });
 

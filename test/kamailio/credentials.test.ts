@@ -241,6 +241,7 @@ describe.skipIf(!ready)('Kamailio credentials through the shared cache', () => {
 
       // A name no subscriber has: both read the other's negative entry.
       expect(await auth.getCredentials('ghost', 'example.com')).toBeUndefined();
+      await auth.settled();
       await db.query('INSERT INTO subscriber (username, domain, ha1, ha1b) VALUES (?, ?, ?, ?)', ['ghost', 'example.com', digestHa1('ghost', 'example.com', 'g-pw'), '']);
       expect(summary(await register('ghost', 'g-pw'))).toBe('403 -3 cache');
     });

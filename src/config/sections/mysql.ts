@@ -2,7 +2,7 @@ import { isIPv6 } from 'node:net';
 import { isScalar } from 'yaml';
 import type { ConfigContext } from '../context.js';
 import { MYSQL_DEFAULTS as D } from '../../auth/mysql-options.js';
-import { int, keysOf, ms, readFields, type FieldValues, type Fields } from '../fields.js';
+import { bool, int, keysOf, ms, readFields, type FieldValues, type Fields } from '../fields.js';
 import type { MapReader } from '../reader.js';
 import { readSecret } from '../secrets.js';
 import { readTls, type TlsConfig } from '../tls.js';
@@ -12,6 +12,7 @@ const POOL_FIELDS = {
   poolSize: int('pool_size', { min: 1, max: 1000, unit: 'connections' }),
   connectTimeoutMs: ms('connect_timeout_ms'),
   queryTimeoutMs: ms('query_timeout_ms'),
+  batchQueries: bool('batch_queries'),
 } satisfies Fields<typeof D>;
 
 /** The keys of `mysql:`. */
@@ -75,7 +76,7 @@ export function readMysql(ctx: ConfigContext, section: MapReader<Key>): MysqlCon
   };
 }
 
-function fromUri(ctx: ConfigContext, section: MapReader<Key>): Omit<MysqlConfig, 'poolSize' | 'connectTimeoutMs' | 'queryTimeoutMs' | 'tls'> {
+function fromUri(ctx: ConfigContext, section: MapReader<Key>): Omit<MysqlConfig, keyof typeof POOL_FIELDS | 'tls'> {
   for (const key of ['host', 'port', 'user', 'database'] as const) {
     if (!section.has(key)) continue;
     const text = `\`${key}\` cannot be combined with \`uri\`, which already sets it; keep one`;
