@@ -11,6 +11,14 @@ describe.skipIf(!needBinary('memcached'))('quiet stores (SETQ) on real memcached
   const run = `${process.pid}-${Date.now()}`;
   const seen = async (key: string): Promise<string | undefined> => (await other.get(key))?.value.toString();
 
+  /** Stores `old` at `key`, then stops the clock for the hold and the deadlines (sockets and setImmediate run as ever); the token of `old`. */
+  async function oldThenFrozenClock(key: string): Promise<bigint> {
+    await writer.set(key, 'old');
+    const token = (await writer.gets(key))?.cas ?? 1n;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    return token;
+  }
+
   beforeAll(async () => {
     server = await MemcachedProcess.start();
     writer = new MemcacheCluster({ servers: [server.address], timeoutMs: 2000 });
@@ -44,10 +52,7 @@ describe.skipIf(!needBinary('memcached'))('quiet stores (SETQ) on real memcached
 
   it('holds a quiet store until the next request to its server, which it leaves before and which confirms it', async () => {
     const key = `quiet-held:${run}`;
-    await writer.set(key, 'old');
-    const token = (await writer.gets(key))?.cas ?? 1n;
-    // Only the hold (and the deadlines) stand still: sockets and setImmediate run as ever.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const token = await oldThenFrozenClock(key);
     let settled = false;
     const storing = writer.cas(key, 'new', token, { quiet: true }).finally(() => (settled = true));
     // A full round trip of another client: the store has not reached the server.
@@ -60,9 +65,7 @@ describe.skipIf(!needBinary('memcached'))('quiet stores (SETQ) on real memcached
 
   it(`sends a lone quiet store after ${QUIET_HOLD_MS} ms with a NOOP that confirms it`, async () => {
     const key = `quiet-alone:${run}`;
-    await writer.set(key, 'old');
-    const token = (await writer.gets(key))?.cas ?? 1n;
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const token = await oldThenFrozenClock(key);
     const storing = writer.cas(key, 'new', token, { quiet: true });
     expect(await seen(key)).toBe('old');
     vi.advanceTimersByTime(QUIET_HOLD_MS);
@@ -72,9 +75,7 @@ describe.skipIf(!needBinary('memcached'))('quiet stores (SETQ) on real memcached
 
   it('never sends a quiet store whose deadline passed while it was held', async () => {
     const key = `quiet-late:${run}`;
-    await writer.set(key, 'old');
-    const token = (await writer.gets(key))?.cas ?? 1n;
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const token = await oldThenFrozenClock(key);
     const storing = writer.cas(key, 'too late', token, { quiet: true, timeoutMs: 1 });
     vi.advanceTimersByTime(1);
     await expect(storing).rejects.toMatchObject({ code: 'E_TIMEOUT' });
