@@ -19,7 +19,7 @@ import { LookupSchema } from './lookup-schema.js';
 import { tableUses } from './schema.js';
 import type { NameCounters } from './names/column-keys.js';
 import { NamespaceGeneration } from '../cache/namespace.js';
-import { batchesQueries, createMysqlPool, MYSQL_DEFAULTS, type MysqlOptions } from './mysql-options.js';
+import { createMysqlPool, MYSQL_DEFAULTS, type MysqlOptions } from './mysql-options.js';
 import { identifier, SqlClient } from './sql.js';
 import { FeedWriter } from '../cache/local/feed-writer.js';
 import { FeedKeys } from '../cache/local/feed-format.js';
@@ -165,8 +165,8 @@ export class AuthCache {
     const ownCluster = !(options.memcached instanceof MemcacheCluster);
     const cluster = options.memcached instanceof MemcacheCluster ? options.memcached : new MemcacheCluster(options.memcached);
     const ownPool = !isPool(options.mysql);
-    const pool = isPool(options.mysql) ? options.mysql : createMysqlPool({ batchQueries: true, ...options.mysql });
-    const db = new SqlClient(pool, batchesQueries(pool));
+    const pool = isPool(options.mysql) ? options.mysql : createMysqlPool({ batchQueries: MYSQL_DEFAULTS.batchQueries, ...options.mysql });
+    const db = new SqlClient(pool);
     let engine: ReadThroughCache | undefined;
     const closeOwned = async (): Promise<void> => {
       // Lookups answer before their stores land: let those land before the cluster closes.

@@ -1,6 +1,7 @@
 import type { PoolConnection, QueryError } from 'mysql2';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { InvalidArgumentError } from '../errors.js';
+import { batchesQueries } from './mysql-options.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -35,7 +36,7 @@ interface Queued {
  * a new one. `drain()` waits for queries in flight (each bounded by its timeout), so closing the
  * pool never hangs on a connection to a server that stopped answering.
  *
- * With `batch` (a pool opened with `multipleStatements`), the SELECTs asked in one turn of the
+ * On a pool `createMysqlPool` opened with `batchQueries` (and so `multipleStatements`), the SELECTs asked in one turn of the
  * event loop with the same timeout leave as one multi-statement query, up to {@link MAX_BATCH}:
  * one write, one wake-up of the server and one answer where each would have had its own, which
  * on a loaded machine cost more than the lookups themselves (docs/reliability.md). A batch that
@@ -48,12 +49,15 @@ export class SqlClient {
   private queued = new Map<number, Queued[]>();
   private sent = 0;
 
+  /** Send the SELECTs of one turn together: only on a pool opened for it (`multipleStatements`). */
+  private readonly batch: boolean;
+
   constructor(
-    /** The pool queries run on. */
+    /** The pool queries run on; its SELECTs are batched when `createMysqlPool` opened it with `batchQueries`. */
     readonly pool: Pool,
-    /** Send the SELECTs of one turn together; needs a pool opened with `multipleStatements`. */
-    private readonly batch = false,
-  ) {}
+  ) {
+    this.batch = batchesQueries(pool);
+  }
 
   /** Statements sent to MySQL so far (a batch counts each of its statements). */
   get statements(): number {

@@ -181,7 +181,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
 
   /** Stores a value unconditionally. */
   async set(key: string, value: string | Buffer, options: StoreOptions = {}): Promise<void> {
-    await this.store(Opcode.SET, key, value, options, 0n);
+    await this.store(Opcode.SET, key, value, options, 0n, options.quiet === true);
   }
 
   /** Stores a value only if the key is absent; false when it was present. */
@@ -195,7 +195,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    * leases and stale-set protection.
    */
   async addItem(key: string, value: string | Buffer, options: StoreOptions = {}): Promise<bigint | undefined> {
-    const { result, cas } = await this.store(Opcode.ADD, key, value, { ...options, quiet: false }, 0n);
+    const { result, cas } = await this.store(Opcode.ADD, key, value, options, 0n, false);
     return result === 'stored' ? cas : undefined;
   }
 
@@ -204,7 +204,7 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    * `'exists'` when someone changed it since, `'not-found'` when it was deleted or expired.
    */
   async cas(key: string, value: string | Buffer, cas: bigint, options: StoreOptions = {}): Promise<CasResult> {
-    return (await this.compareAndSet(key, value, cas, options)).result;
+    return (await this.compareAndSet(key, value, cas, options, options.quiet === true)).result;
   }
 
   /**
@@ -212,14 +212,15 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
    * longer held `cas`), so the writer can replace its own item again: how a lease is kept alive.
    */
   async casItem(key: string, value: string | Buffer, cas: bigint, options: StoreOptions = {}): Promise<bigint | undefined> {
-    const { result, cas: stored } = await this.compareAndSet(key, value, cas, { ...options, quiet: false });
+    // Only an answer carries the new token: never quiet.
+    const { result, cas: stored } = await this.compareAndSet(key, value, cas, options, false);
     return result === 'stored' ? stored : undefined;
   }
 
   /** A SET over the token `cas`: what {@link cas} and {@link casItem} send. */
-  private compareAndSet(key: string, value: string | Buffer, cas: bigint, options: StoreOptions): Promise<{ result: CasResult; cas: bigint }> {
+  private compareAndSet(key: string, value: string | Buffer, cas: bigint, options: StoreOptions, quiet: boolean): Promise<{ result: CasResult; cas: bigint }> {
     if (cas <= 0n) return Promise.reject(new InvalidArgumentError('a CAS token must be positive', { key }));
-    return this.store(Opcode.SET, key, value, options, cas);
+    return this.store(Opcode.SET, key, value, options, cas, quiet);
   }
 
   /**
@@ -296,18 +297,20 @@ export class MemcacheCluster extends EventEmitter<ClusterEvents> {
     for (const node of this.topology.nodes.values()) node.close();
   }
 
+  /** A SET or ADD; `quiet` (SET only) sends it as SETQ, which memcached answers only when it fails. */
   private async store(
     opcode: typeof Opcode.SET | typeof Opcode.ADD,
     key: string,
     value: string | Buffer,
     options: StoreOptions,
     cas: bigint,
+    quiet: boolean,
   ): Promise<{ result: CasResult; cas: bigint }> {
     const { route, wireKey } = this.route(key, true);
     const ttl = this.ttlFor(route, options.ttl ?? 0, key);
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
     const flags = options.flags ?? (typeof value === 'string' ? TEXT_FLAGS : BINARY_FLAGS);
-    const request = storeRequest(opcode === Opcode.SET && options.quiet === true ? Opcode.SETQ : opcode, wireKey, bytes, flags, ttl, cas);
+    const request = storeRequest(quiet ? Opcode.SETQ : opcode, wireKey, bytes, flags, ttl, cas);
     const response = await route.node.call(request, this.deadline(options), key, this.remaining(options));
     if (response.status === Status.KEY_EXISTS || response.status === Status.NOT_STORED) {
       return { result: 'exists', cas: 0n };

@@ -39,7 +39,8 @@ const KEEPALIVE_DELAY_MS = 30_000;
 export const QUIET_HOLD_MS = 5;
 
 /** What a quiet store that passed resolves with: memcached said nothing, which means OK. */
-const silentSuccess = (opcode: number): Response => ({ opcode, status: Status.OK, flags: 0, value: Buffer.alloc(0), cas: 0n });
+const NO_VALUE = Buffer.alloc(0);
+const silentSuccess = (opcode: number): Response => ({ opcode, status: Status.OK, flags: 0, value: NO_VALUE, cas: 0n });
 
 /**
  * The binary-protocol connection to one memcached server, owned outright (no client library):

@@ -30,7 +30,7 @@ describe.skipIf(!(await needKamailioDatabase()))('SqlClient batching on real Mar
     pool = createMysqlPool({ uri: db.url, batchQueries });
     taken = 0;
     pool.on('acquire', () => (taken += 1));
-    return new SqlClient(pool, batchQueries);
+    return new SqlClient(pool);
   }
 
   const value = (sql: SqlClient, k: number, timeoutMs = 2000): Promise<RowDataPacket[]> => sql.select<RowDataPacket>('SELECT v FROM t WHERE k = ?', [k], timeoutMs);
